@@ -1,0 +1,1 @@
+"""The code knowledge graph: tree-sitter parsing, stores (embedded, Neo4j), retrieval, localization."""

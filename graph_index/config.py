@@ -1,0 +1,32 @@
+"""Settings for the code graph; composed into orch's one settings object by `orchestrator.config`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Neo4jSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    uri: str = "bolt://127.0.0.1:7687"
+    """Bolt URI of the Neo4j server (`neo4j://` for a cluster routing table)."""
+    user: str = "neo4j"
+    """User name for basic authentication."""
+    password: str = "orch-test-password"
+    """Password for basic authentication. Prefer ORCH_GRAPH__NEO4J__PASSWORD over writing it in a file."""
+    database: str = "neo4j"
+    """Database name inside the server."""
+
+
+class GraphSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    backend: Literal["embedded", "neo4j"] = "embedded"
+    """Which store holds the graph: `embedded` (one SQLite file per index, no setup) or `neo4j`."""
+    index_dir: Path = Path("~/.cache/orch/index")
+    """Where embedded indexes live. One file per repository; commits share unchanged files."""
+    neo4j: Neo4jSettings = Neo4jSettings()
+    """Connection settings, used when backend is `neo4j`."""

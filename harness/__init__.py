@@ -1,0 +1,1 @@
+"""Execution harness: sandboxes, environment images, patch application, test running, grading."""

@@ -1,0 +1,25 @@
+"""Settings for sandboxes and environment images; composed into orch's settings by `orchestrator.config`."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class HarnessSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    sandbox: Literal["auto", "docker", "local"] = "auto"
+    """Where agents and tests run: `docker` (isolated), `local` (git worktree + subprocesses,
+    unisolated), or `auto` (docker when the engine answers, else local with a warning)."""
+    base_release: Literal["bullseye", "bookworm", "trixie"] = "bookworm"
+    """Debian release of the locally built base image when no registry is reachable."""
+    cpus: float = 1.0
+    """CPU limit per sandbox container."""
+    memory: str = "4g"
+    """Memory limit per sandbox container (Docker syntax)."""
+    pids: int = 512
+    """Process limit per sandbox container, so a fork bomb cannot take the host down."""
+    command_timeout: int = 600
+    """Seconds before a command in a sandbox is killed with its whole process tree."""
