@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 from agents.config import BudgetSettings, ModelSettings
 from graph_index.config import GraphSettings
@@ -62,12 +62,36 @@ class AppSettings(_Section):
     """Issue comment that triggers a solve."""
     allowed_associations: list[str] = ["OWNER", "MEMBER", "COLLABORATOR"]
     """Author associations allowed to trigger orch."""
+    allowed_permissions: list[str] = ["admin", "maintain", "write"]
+    """Repository permissions (asked from the API) a labeller needs; label events carry no association."""
     api_url: str = "https://api.github.com"
     """GitHub REST API base URL (change it for GitHub Enterprise)."""
     issue_cost_usd: float = 2.0
     """Spend cap per issue."""
     installation_cost_usd: float = 50.0
     """Spend cap per installation per day."""
+    app_id: int | None = None
+    """The GitHub App's id (shown on its settings page)."""
+    private_key_path: Path | None = None
+    """PEM file with the App's private key; it signs the JWTs exchanged for installation tokens."""
+    webhook_secret: SecretStr | None = None
+    """Webhook secret. Prefer ORCH_APP__WEBHOOK_SECRET over writing it in a file."""
+    state_dir: Path = Path("~/.cache/orch/app")
+    """Durable job queue, delivery log, spend ledger, clones and run records of the App."""
+    workers: int = 1
+    """Jobs run at the same time (one per issue at most)."""
+    max_attempts: int = 3
+    """Starts of one job (restarts included) before it is given up with a comment."""
+    solver: str = "orchestrator.workflow:solve"
+    """`module:function` called as solver(SolveRequest, OrchSettings) -> SolveResult."""
+    publish_unvalidated: bool = False
+    """Also open a draft PR for a patch whose execution evidence does not confirm it."""
+    result_label: str = "orch:pr-opened"
+    """Label that replaces the trigger label when a draft PR was opened."""
+    failure_label: str = "orch:failed"
+    """Label that replaces the trigger label when no PR was opened."""
+    token_refresh_seconds: int = 300
+    """Fetch a new installation token when the current one expires within this many seconds."""
 
 
 class OrchSettings(_Section):
