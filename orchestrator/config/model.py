@@ -49,6 +49,8 @@ class BatchSettings(_Section):
     """Total spend cap for the whole batch; None means only per-instance caps apply."""
     instance_timeout: int = 3600
     """Seconds before one instance is stopped and recorded as timed out."""
+    repo_warmup: bool = True
+    """Start a repository's second instance only after its first finished, so it reuses that one's image and graph index."""
 
 
 class AppSettings(_Section):
