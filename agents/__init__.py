@@ -1,1 +1,39 @@
-"""Agents: the planner, coder, tester and reviewer roles, and the model layer they call."""
+"""Agents: the planner, coder, tester and reviewer roles, and the model layer they call.
+
+Model layer: `build_model_client(settings, budget)` turns `model.name` (`provider:model`) into a
+`ModelClient`; every call goes through `ModelClient.complete`, which enforces the `RunBudget`
+before calling (raising a `BudgetExceeded` subclass), retries transient errors, prices usage
+from configs/models.yaml, emits `ModelCallEvent`s to hooks and can record a cassette.
+"""
+
+from agents.actions import Action, FormatError, parse_reply, parse_text_action
+from agents.budget import BudgetLimits, CallEstimate, RunBudget, Usage
+from agents.client import ModelClient, ModelReply, RetryPolicy
+from agents.config import BudgetSettings, ModelSettings
+from agents.errors import (
+    AgentsError,
+    BudgetExceeded,
+    CassetteDivergence,
+    CostLimitExceeded,
+    MissingApiKey,
+    ModelCallError,
+    ModelConfigError,
+    ScriptExhausted,
+    StepLimitExceeded,
+    TokenLimitExceeded,
+    WallTimeExceeded,
+)
+from agents.events import AgentEvent, Event, EventHook, ModelCallEvent
+from agents.factory import budget_limits, build_model_client, load_presets, make_chat_model
+from agents.presets import ModelPreset, PresetTable
+from agents.scripted import CassetteRecorder, ReplayChatModel, ScriptedChatModel
+
+__all__ = [
+    "Action", "AgentEvent", "AgentsError", "BudgetExceeded", "BudgetLimits", "BudgetSettings", "CallEstimate",
+    "CassetteDivergence", "CassetteRecorder", "CostLimitExceeded", "Event", "EventHook", "FormatError",
+    "MissingApiKey", "ModelCallError", "ModelCallEvent", "ModelClient", "ModelConfigError", "ModelPreset",
+    "ModelReply", "ModelSettings", "PresetTable", "ReplayChatModel", "RetryPolicy", "RunBudget",
+    "ScriptExhausted", "ScriptedChatModel", "StepLimitExceeded", "TokenLimitExceeded", "Usage",
+    "WallTimeExceeded", "budget_limits", "build_model_client", "load_presets", "make_chat_model",
+    "parse_reply", "parse_text_action",
+]

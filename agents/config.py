@@ -16,6 +16,8 @@ class BudgetSettings(BaseModel):
     """Maximum model calls in one run."""
     wall_seconds: int = 3600
     """Maximum wall-clock time of one run."""
+    consecutive_failures: int = 3
+    """Stop an agent after this many failed tool calls or unusable replies in a row."""
 
 
 class ModelSettings(BaseModel):
@@ -29,5 +31,11 @@ class ModelSettings(BaseModel):
     """Seconds per model call before it is abandoned and retried."""
     max_retries: int = 4
     """Retries with exponential backoff on rate limits and transient errors."""
+    max_output_tokens: int = 4096
+    """Largest reply per call; the budget check assumes every call may use all of it."""
+    temperature: float = 0.0
+    """Sampling temperature passed to the provider."""
+    cassette: str | None = None
+    """Record every model request and response to this JSONL cassette (replay it with replay:PATH)."""
     presets_file: str = "models.yaml"
     """Model presets with prices and tool-calling support, relative to the configs directory."""
