@@ -36,6 +36,10 @@ class WorkflowSettings(_Section):
     """Where LangGraph checkpoints go; sqlite lives in the run directory."""
     postgres_dsn: str | None = None
     """Connection string when checkpointer is postgres."""
+    localize_top_k: int = 10
+    """Files and functions from LLM-free localization handed to the planner."""
+    step_delay: float = 0.0
+    """Seconds to pause after each node (slows a run down for demos and crash tests)."""
 
 
 class BatchSettings(_Section):
