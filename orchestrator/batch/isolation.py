@@ -1,0 +1,217 @@
+"""Run one task in its own process, so a crash, a hang or a runaway cost cannot touch the batch.
+
+The worker is a fresh (spawned) process in its own session: on timeout the whole process group
+gets SIGTERM (the task's context managers close sandboxes), then SIGKILL after a grace period.
+The worker asks the kernel to kill it when its parent dies, so a SIGKILLed batch leaves no
+orphaned solver running. The same function runs inside a Ray task on another node.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import multiprocessing as mp
+import os
+import signal
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import structlog
+
+from orchestrator.batch.models import InstanceResult, InstanceStatus, TaskSpec
+
+log = structlog.get_logger(__name__)
+
+TaskFunction = Callable[[TaskSpec], InstanceResult]
+
+TERM_GRACE_S = 10.0
+_PR_SET_PDEATHSIG = 1
+
+
+class InfraError(RuntimeError):
+    """Raised by a task function when the machine, not the instance, failed (Docker, image, clone).
+
+    Exceptions whose class is named like the harness's infrastructure errors are treated the same,
+    so task functions do not have to translate them.
+    """
+
+
+class InstanceTimeout(BaseException):
+    """Raised inside the worker on SIGTERM so cleanup (sandbox close) runs before the kill."""
+
+
+_INFRA_NAMES = ("InfraError", "InfrastructureError", "SandboxUnavailable", "DockerException", "ImageBuildError", "CloneError")
+
+
+def worker_dir(instance_dir: Path) -> Path:
+    """The batch worker's own files (output.log, log.jsonl), apart from the solver's run record."""
+    return instance_dir / "worker"
+
+
+def resolve_task(path: str) -> TaskFunction:
+    """`package.module:function` to the function."""
+    module_name, sep, attr = path.partition(":")
+    if not sep:
+        raise ValueError(f"task function must be 'module:function', got {path!r}")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def is_infra_error(exc: BaseException) -> bool:
+    """True when the exception, or one it was raised from, is an infrastructure failure."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if any(base.__name__ in _INFRA_NAMES for base in type(cur).__mro__):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
+
+
+class Interrupted(Exception):
+    """The batch is stopping: the worker was killed and the instance stays unfinished (resumed later)."""
+
+
+def run_isolated(spec: TaskSpec, should_stop: Callable[[], bool] | None = None) -> InstanceResult:
+    """Run `spec.task` on `spec` in a killable child process; always returns a result.
+
+    Raises Interrupted (after killing the worker) when `should_stop` turns true first.
+    """
+    instance_dir = Path(spec.instance_dir)
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    ctx = mp.get_context("spawn")
+    reader, writer = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_worker_main, args=(spec.model_dump(mode="json"), writer), daemon=False)
+    started = time.monotonic()
+    proc.start()
+    writer.close()
+    deadline = started + spec.timeout_s
+    payload: dict | None = None
+    timed_out = stopped = False
+    try:
+        while True:
+            if should_stop is not None and should_stop():
+                stopped = True
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            if reader.poll(min(remaining, 1.0)):
+                try:
+                    payload = reader.recv()
+                except EOFError:
+                    payload = None
+                break
+            if not proc.is_alive():
+                # Died without a word (segfault, OOM kill, os._exit).
+                if reader.poll(0):
+                    with contextlib.suppress(EOFError):
+                        payload = reader.recv()
+                break
+    finally:
+        if timed_out or stopped or proc.is_alive():
+            _stop(proc, grace=TERM_GRACE_S if timed_out or stopped else 2.0)
+        proc.join(5)
+        reader.close()
+    if stopped:
+        raise Interrupted(spec.instance_id)
+    duration = time.monotonic() - started
+    node = socket.gethostname()
+    if payload is not None:
+        result = InstanceResult.model_validate(payload)
+        return result.model_copy(update={"duration_s": result.duration_s or duration, "node": node})
+    base = {"instance_id": spec.instance_id, "repo": spec.repo, "attempt": spec.attempt,
+            "run_dir": spec.instance_dir, "duration_s": duration, "node": node}
+    if timed_out:
+        return InstanceResult(**base, status=InstanceStatus.TIMEOUT, error=f"killed after {spec.timeout_s:g} s")
+    code = proc.exitcode
+    how = f"signal {-code} ({signal.Signals(-code).name})" if code is not None and code < 0 else f"exit code {code}"
+    return InstanceResult(**base, status=InstanceStatus.CRASHED, error=f"worker died with {how}",
+                          detail={"exitcode": code})
+
+
+def _stop(proc: mp.process.BaseProcess, grace: float) -> None:
+    """SIGTERM the worker's process group, then SIGKILL whatever is left."""
+    pid = proc.pid
+    if pid is None:
+        return
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, sig)
+        proc.join(wait)
+        if not proc.is_alive():
+            # Children of the worker may still be alive in the group.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+            return
+
+
+def _worker_main(spec_data: dict, conn: Connection) -> None:
+    os.setsid()
+    _die_with_parent()
+    spec = TaskSpec.model_validate(spec_data)
+    instance_dir = Path(spec.instance_dir)
+    # Keep what the worker prints (including a fatal trace) with the instance's run record.
+    worker_dir(instance_dir).mkdir(parents=True, exist_ok=True)
+    log_fd = os.open(worker_dir(instance_dir) / "output.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+    sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+
+    def on_term(signum: int, frame: object) -> None:
+        raise InstanceTimeout()
+
+    signal.signal(signal.SIGTERM, on_term)
+    result = execute(spec)
+    conn.send(result.model_dump(mode="json"))
+    conn.close()
+
+
+def execute(spec: TaskSpec) -> InstanceResult:
+    """Call the task function in this process, turning exceptions into recorded statuses."""
+    from orchestrator.logs import bind_context, configure_logging, run_log_file
+
+    configure_logging(str(spec.settings.get("run", {}).get("log_level", "info")), json_console=True)
+    started = time.monotonic()
+    base = {"instance_id": spec.instance_id, "repo": spec.repo, "attempt": spec.attempt, "run_dir": spec.instance_dir}
+    with run_log_file(worker_dir(Path(spec.instance_dir))), bind_context(run_id=spec.batch_run_id, instance_id=spec.instance_id):
+        try:
+            fn = resolve_task(spec.task)
+            result = fn(spec)
+            return result.model_copy(update={"attempt": spec.attempt, "duration_s": result.duration_s or time.monotonic() - started})
+        except InstanceTimeout:
+            log.warning("batch.instance_timeout")
+            return InstanceResult(**base, status=InstanceStatus.TIMEOUT, duration_s=time.monotonic() - started,
+                                  error=f"stopped after {spec.timeout_s:g} s")
+        except Exception as exc:
+            infra = is_infra_error(exc)
+            log.error("batch.instance_failed", infra=infra, exc_info=True)
+            traceback.print_exc()
+            return InstanceResult(**base, status=InstanceStatus.INFRA_ERROR if infra else InstanceStatus.CRASHED,
+                                  duration_s=time.monotonic() - started, error=f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        # The parent may have died between fork and prctl.
+        if os.getppid() == 1:
+            os._exit(1)
+
+
+def infra_result(spec: TaskSpec, exc: BaseException) -> InstanceResult:
+    """The record of an attempt the machine failed before or around the task itself."""
+    return InstanceResult(instance_id=spec.instance_id, repo=spec.repo, attempt=spec.attempt,
+                          run_dir=spec.instance_dir, status=InstanceStatus.INFRA_ERROR,
+                          error=f"{type(exc).__name__}: {exc}"[:500], node=socket.gethostname())

@@ -1,0 +1,65 @@
+"""The real batch task: one dataset row through the solve workflow (`orchestrator.workflow.solve`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestrator.batch.isolation import InfraError, worker_dir
+from orchestrator.batch.models import InstanceResult, InstanceStatus, TaskSpec
+from orchestrator.config import OrchSettings
+
+
+def repo_source(row: dict, repos_dir: str | None) -> str | None:
+    """A local clone under repos_dir when there is one; else None (the workflow clones from GitHub)."""
+    repo = str(row.get("repo", ""))
+    if repos_dir and repo:
+        local = Path(repos_dir).expanduser() / repo
+        for candidate in (local, local.with_name(local.name + ".git")):
+            if candidate.exists():
+                return str(candidate.resolve())
+    return None
+
+
+def solve_instance(spec: TaskSpec) -> InstanceResult:
+    """Solve one instance with the workflow, recording its run in `spec.instance_dir`."""
+    from orchestrator.workflow import Budgets, SolveRequest, SolveStatus, solve
+
+    settings = OrchSettings.model_validate(spec.settings)
+    row = spec.instance
+    instance_dir = Path(spec.instance_dir)
+    request = SolveRequest(
+        issue_text=str(row.get("problem_statement", "")),
+        repo=repo_source(row, spec.repos_dir),
+        commit=row.get("base_commit"),
+        instance_id=spec.instance_id,
+        model=spec.model_name,
+        budgets=Budgets(cost_usd=spec.cost_cap_usd, wall_seconds=int(spec.timeout_s)),
+        run_id=instance_dir.name,
+        runs_dir=instance_dir.parent,
+        resume=spec.resume and _has_run_record(instance_dir),
+    )
+    result = solve(request, settings)
+    if result.status is SolveStatus.ERROR_INFRA:
+        # Raised, not returned, so the batch records it exactly like any other machine failure.
+        raise InfraError(result.message or "infrastructure failure in the workflow")
+    status = {
+        SolveStatus.RESOLVED: InstanceStatus.PATCHED,
+        SolveStatus.UNVALIDATED: InstanceStatus.PATCHED,
+        SolveStatus.FAILED: InstanceStatus.FAILED,
+        SolveStatus.BUDGET_EXHAUSTED: InstanceStatus.BUDGET_EXHAUSTED,
+        SolveStatus.ERROR_INPUT: InstanceStatus.FAILED,
+    }[result.status]
+    if status is InstanceStatus.PATCHED and not result.patch.strip():
+        status = InstanceStatus.NO_PATCH
+    return InstanceResult(
+        instance_id=spec.instance_id, repo=spec.repo, status=status, patch=result.patch,
+        cost_usd=result.cost_usd, duration_s=result.duration_s, run_dir=str(result.run_dir),
+        error=None if status is InstanceStatus.PATCHED else (result.message or None),
+        detail={"solve_status": result.status.value, "tokens": result.tokens, "model_calls": result.model_calls,
+                "tests": result.tests},
+    )
+
+
+def _has_run_record(instance_dir: Path) -> bool:
+    """An earlier attempt got as far as the workflow writing its record (not just the worker's logs)."""
+    return instance_dir.is_dir() and any(p.name != worker_dir(instance_dir).name for p in instance_dir.iterdir())
