@@ -1,0 +1,182 @@
+"""Fits the lower packages (harness, graph_index, agents) to the workflow's ports.
+
+This is the only module of the workflow that imports them, so an API change below touches one file.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import subprocess
+import tarfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from orchestrator.records import RunRecorder
+from orchestrator.workflow.ports import GraphPort, Sandbox
+from orchestrator.workflow.state import Spend
+
+if TYPE_CHECKING:
+    from orchestrator.config import OrchSettings
+
+log = structlog.get_logger(__name__)
+
+_GIT_IDENTITY = "-c user.name=orch -c user.email=orch@localhost -c commit.gpgsign=false"
+
+
+# -- sandbox ---------------------------------------------------------------------------------
+def docker_available() -> bool:
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        try:
+            client.ping()
+        finally:
+            client.close()
+        return True
+    except Exception:
+        return False
+
+
+def resolve_sandbox_kind(kind: str) -> str:
+    if kind == "auto":
+        return "docker" if docker_available() else "local"
+    return kind
+
+
+def sandbox_opener(settings: OrchSettings):
+    kind = resolve_sandbox_kind(settings.harness.sandbox)
+    h = settings.harness
+
+    def open_local(repo_path: Path, commit: str) -> Sandbox:
+        from harness.sandboxes import LocalSandbox
+
+        return LocalSandbox(repo_path, commit, memory=h.memory, command_timeout=h.command_timeout)
+
+    def open_docker(repo_path: Path, commit: str) -> Sandbox:
+        from harness.sandboxes import DockerSandbox, Limits
+
+        image = f"orch-base:{h.base_release}"
+        sb = DockerSandbox(
+            image,
+            limits=Limits(cpus=h.cpus, memory=h.memory, pids=h.pids, command_timeout=h.command_timeout),
+            labels={"orch.role": "solve"},
+        )
+        try:
+            _load_repo(sb, repo_path, commit)
+        except Exception:
+            sb.close()
+            raise
+        return sb
+
+    opener = open_docker if kind == "docker" else open_local
+    opener.kind = kind  # type: ignore[attr-defined]
+    return opener
+
+
+def _load_repo(sb: Any, repo_path: Path, commit: str) -> None:
+    """The repository at `commit` as a fresh git repository in the container's workspace."""
+    archive = subprocess.run(
+        ["git", "-C", str(repo_path), "archive", "--format=tar", commit], capture_output=True, check=True
+    ).stdout
+    # The archive carries the workspace directory itself, so the sandbox user owns it (Docker
+    # creates the working directory as root).
+    parent, name = posixpath.split(sb.workdir.rstrip("/"))
+    sb.put_tar(parent or "/", _chown_tar(archive, prefix=name))
+    init = sb.run(
+        f"cd {sb.workdir} && git init -q && git {_GIT_IDENTITY} add -A && "
+        f"git {_GIT_IDENTITY} commit -q -m base && git rev-parse HEAD",
+        timeout=300,
+    )
+    if init.exit_code != 0:
+        raise RuntimeError(f"cannot initialise the workspace: {init.output.strip()[-300:]}")
+    sb.base_commit = init.stdout.strip().splitlines()[-1]
+
+
+def _chown_tar(data: bytes, prefix: str, uid: int = 1000, gid: int = 1000) -> bytes:
+    src = tarfile.open(fileobj=io.BytesIO(data))
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as dst:
+        top = tarfile.TarInfo(prefix)
+        top.type, top.mode, top.uid, top.gid = tarfile.DIRTYPE, 0o755, uid, gid
+        dst.addfile(top)
+        for member in src.getmembers():
+            if member.type == tarfile.XGLTYPE or member.name == "pax_global_header":
+                continue
+            member.name = f"{prefix}/{member.name}"
+            member.uid, member.gid, member.uname, member.gname = uid, gid, "", ""
+            dst.addfile(member, src.extractfile(member) if member.isfile() else None)
+    return out.getvalue()
+
+
+# -- graph -----------------------------------------------------------------------------------
+class _Graph:
+    def __init__(self, graph: Any, stats: Any) -> None:
+        self._graph = graph
+        self._stats = stats
+
+    @property
+    def graph(self) -> Any:
+        return self._graph
+
+    def stats(self) -> dict[str, Any]:
+        s = self._stats
+        return s.model_dump(mode="json") if hasattr(s, "model_dump") else dict(s or {})
+
+    def localize(self, issue_text: str, top_k: int) -> dict[str, Any]:
+        import graph_index
+
+        fn = getattr(graph_index, "localize", None)
+        if fn is None:  # localization not published yet: fall back to the graph's BM25 search
+            hits = self._graph.search(issue_text, k=top_k)
+            return {"files": [{"path": h.node.path if hasattr(h, "node") else getattr(h, "path", ""),
+                               "score": getattr(h, "score", 0.0), "evidence": ["bm25"]} for h in hits],
+                    "functions": []}
+        result = fn(self._graph, issue_text, top_k=top_k)
+        return result.model_dump(mode="json") if hasattr(result, "model_dump") else dict(result)
+
+    def close(self) -> None:
+        self._graph.close()
+
+
+def graph_opener(settings: OrchSettings):
+    def open_(repo_path: Path, commit: str) -> GraphPort:
+        import graph_index
+
+        graph = graph_index.open_graph(settings.graph, repo_path, commit)
+        stats = graph.index(repo_path, commit)
+        return _Graph(graph, stats)
+
+    return open_
+
+
+# -- model and agents ------------------------------------------------------------------------
+def model_client(settings: OrchSettings, spend: Spend, recorder: RunRecorder) -> Any:
+    """The run's ModelClient, continuing `spend`. A scripted model skips the responses a
+    resumed run already consumed, so a resume does not replay them."""
+    import agents
+    from agents.scripted import load_script  # TODO(agents): export load_script
+
+    def hook(event: Any) -> None:
+        data = event.model_dump(mode="json")
+        kind = data.pop("kind", "event")
+        role = data.pop("role", None)
+        recorder.event(kind, role=role, **data)
+
+    chat = None
+    name = settings.model.name
+    if name.startswith("scripted:") and spend.steps:
+        path = Path(name.split(":", 1)[1])
+        chat = agents.ScriptedChatModel(responses=load_script(path)[spend.steps :], name_hint=name)
+    usage = agents.Usage(input_tokens=spend.input_tokens, output_tokens=spend.output_tokens,
+                         cost_usd=spend.cost_usd, steps=spend.steps, elapsed_seconds=spend.elapsed_seconds)
+    return agents.build_model_client(settings.model, settings.budget, spent=usage, hooks=[hook], chat=chat)
+
+
+def roles(settings: OrchSettings) -> Any:
+    from orchestrator.workflow.agent_roles import AgentRoles
+
+    return AgentRoles(settings)
