@@ -91,17 +91,19 @@ def open_graph(
     commit: str | None = None,
     *,
     index_path: Path | str | None = None,
+    rebuild: bool = False,
 ) -> CodeGraph:
     """Open the graph of `repo_path` with the backend `settings.backend` names.
 
     With `commit`, the view is that commit's if it was indexed (else queries raise
     `NotIndexedError` until `index` is called); without it, the most recently indexed view.
-    `index_path` overrides where the embedded store keeps its file.
+    `index_path` overrides where the embedded store keeps its file; `rebuild` starts it afresh
+    (the way out of a corrupted or foreign index file).
     """
     if settings.backend == "embedded":
         from graph_index.embedded import EmbeddedGraph
 
-        return EmbeddedGraph.open(settings, repo_path, commit, index_path=index_path)
+        return EmbeddedGraph.open(settings, repo_path, commit, index_path=index_path, rebuild=rebuild)
     if settings.backend == "neo4j":
         try:
             from graph_index.neo4j_backend import Neo4jGraph  # type: ignore[import-not-found]
@@ -109,5 +111,5 @@ def open_graph(
             from graph_index.errors import GraphStoreError
 
             raise GraphStoreError(f"the neo4j backend is not available: {exc}") from exc
-        return Neo4jGraph.open(settings, repo_path, commit)
+        return Neo4jGraph.open(settings, repo_path, commit, rebuild=rebuild)
     raise ValueError(f"unknown graph backend {settings.backend!r}")

@@ -1,0 +1,86 @@
+"""Backend-independent indexing steps: list a view's files, read the ones a store lacks, parse
+them (in a small process pool when there are many)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import structlog
+
+from graph_index.parsing import extract_rows
+from graph_index.sources import (
+    Listing,
+    SourceFile,
+    is_binary,
+    list_commit,
+    list_worktree,
+    read_commit_blobs,
+)
+
+log = structlog.get_logger(__name__)
+
+POOL_THRESHOLD = 64
+"""Below this many new files, a process pool costs more to start than it saves."""
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def list_view(repo: Path, commit: str | None) -> tuple[Listing, Callable[[list[SourceFile]], Iterator[tuple[SourceFile, bytes]]]]:
+    """The view's files, and a reader yielding the content of any subset of them."""
+    if commit is not None:
+        listing = list_commit(repo, commit)
+
+        def read(files: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes]]:
+            by_sha: dict[str, SourceFile] = {}
+            for f in files:
+                by_sha.setdefault(f.sha, f)
+            for sha, data in read_commit_blobs(repo, by_sha):
+                yield by_sha[sha], data
+
+        return listing, read
+    listing, contents = list_worktree(repo)
+
+    def read_disk(files: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes]]:
+        for f in files:
+            yield f, contents[f.sha]
+
+    return listing, read_disk
+
+
+def parse_files(
+    items: Iterable[tuple[SourceFile, bytes]], count: int, workers: int | None = None
+) -> Iterator[tuple | None]:
+    """Extraction rows for each item (see `parsing.extract_rows`); None for binary content."""
+    workers = default_workers() if workers is None else workers
+
+    def jobs() -> Iterator[tuple[str, str, bytes]]:
+        for f, data in items:
+            yield (f.sha, f.language, data)
+
+    def safe(job: tuple[str, str, bytes]) -> tuple | None:
+        return _extract_or_none(job)
+
+    if workers <= 1 or count < POOL_THRESHOLD:
+        for job in jobs():
+            yield safe(job)
+        return
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        yield from pool.map(_extract_or_none, jobs(), chunksize=16)
+
+
+def _extract_or_none(job: tuple[str, str, bytes]) -> tuple | None:
+    sha, language, data = job
+    if is_binary(data):
+        return None
+    try:
+        return extract_rows(job)
+    except Exception as exc:  # a grammar crash on one file must not stop the index
+        log.warning("extraction failed", sha=sha, language=language, error=f"{type(exc).__name__}: {exc}")
+        return (sha, language, 1, data.count(b"\n") + 1, "", [("module", "", "", -1, 1, 1, "", "", "", "")], [])

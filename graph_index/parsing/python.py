@@ -1,0 +1,219 @@
+"""Python extraction: definitions, imports (absolute and relative), calls (`self.x()` included),
+inheritance, decorator references, docstrings and signatures, from one tree-sitter query."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+from bisect import bisect_right
+
+import tree_sitter as ts
+import tree_sitter_python
+
+from graph_index.parsing.facts import CALL, IMPORT, INHERIT, REFERENCE, FileFacts, Ref, Symbol
+from graph_index.parsing.terms import identifier_terms, name_terms
+
+LANGUAGE = ts.Language(tree_sitter_python.language())
+_QUERY = ts.Query(
+    LANGUAGE,
+    """
+    (class_definition) @def
+    (function_definition) @def
+    (call function: [(identifier) (attribute)] @call)
+    (import_statement) @import
+    (import_from_statement) @import
+    """,
+)
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_SPACE = re.compile(r"\s+")
+MAX_DOC = 4000
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def _docstring(block: ts.Node | None) -> str:
+    if block is None or block.named_child_count == 0:
+        return ""
+    first = block.named_children[0]
+    if first.type != "expression_statement" or first.named_child_count != 1:
+        return ""
+    node = first.named_children[0]
+    if node.type != "string":
+        return ""
+    raw = node.text.decode("utf-8", "replace")
+    try:
+        value = ast.literal_eval(raw)
+    except Exception:  # f-strings, odd escapes: strip quotes by hand
+        value = raw.strip("rRbBuUfF").strip("\"'")
+    if not isinstance(value, str):
+        return ""
+    return _cleandoc(value)[:MAX_DOC]
+
+
+def _cleandoc(text: str) -> str:
+    import inspect
+
+    return inspect.cleandoc(text)
+
+
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def _one_line(header: str) -> str:
+    """A def/class header on one line: comments dropped, whitespace collapsed, no colon."""
+    text = _SPACE.sub(" ", _COMMENT.sub("", header)).strip()
+    text = text.replace("( ", "(").replace(" )", ")").replace(", )", ")").replace(",)", ")")
+    return text.rstrip(":").rstrip()
+
+
+def _normalize_target(text: str) -> tuple[str, str]:
+    """(target, name) for a call or decorator expression as written."""
+    text = _SPACE.sub("", text)
+    if _DOTTED.fullmatch(text):
+        return text, text.rsplit(".", 1)[-1]
+    if text.startswith("super()."):
+        rest = text[8:]
+        if _DOTTED.fullmatch(rest):
+            return "super." + rest, rest.rsplit(".", 1)[-1]
+    tail = text.rsplit(".", 1)[-1]
+    return "", tail if _DOTTED.fullmatch(tail) else ""
+
+
+def extract(data: bytes) -> FileFacts:
+    """Facts of one Python source file (syntax errors keep what tree-sitter recovered)."""
+    tree = ts.Parser(LANGUAGE).parse(data)
+    root = tree.root_node
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    facts = FileFacts(language="python", errors=root.has_error, lines=n_lines)
+    module = Symbol("module", "", "", -1, 1, max(n_lines, 1), docstring=_docstring(root))
+    module.terms = module.docstring
+    facts.symbols.append(module)
+    caps = ts.QueryCursor(_QUERY).captures(root)
+
+    # Definitions, nested by byte range: a stack sweep over defs in document order.
+    defs = sorted(caps.get("def", ()), key=lambda n: n.start_byte)
+    starts: list[int] = []
+    ends: list[int] = [len(data) + 1]
+    parents: list[int] = [-1]
+    seen: dict[str, int] = {}
+    symbols = facts.symbols
+    refs = facts.refs
+    stack: list[int] = [0]
+    for node in defs:
+        outer = node.parent
+        decorated = outer is not None and outer.type == "decorated_definition"
+        span_node = outer if decorated else node
+        # Decorators belong to the definition they decorate, so its span starts at the first one.
+        start = span_node.start_byte
+        while len(stack) > 1 and ends[stack[-1]] <= start:
+            stack.pop()
+        parent = stack[-1]
+        name_node = node.child_by_field_name("name")
+        body = node.child_by_field_name("body")
+        name = name_node.text.decode("utf-8", "replace") if name_node else "?"
+        is_class = node.type == "class_definition"
+        qual = name if parent == 0 else f"{symbols[parent].qualname}.{name}"
+        if qual in seen:
+            seen[qual] += 1
+            qual = f"{qual}#{seen[qual]}"
+        else:
+            seen[qual] = 1
+        body_start = body.start_byte if body is not None else node.end_byte
+        head = _one_line(data[node.start_byte : body_start].decode("utf-8", "replace"))
+        index = len(symbols)
+        decorators: list[str] = []
+        if decorated:
+            for child in outer.named_children:
+                if child.type == "decorator":
+                    text = child.text.decode("utf-8", "replace").lstrip("@").strip()
+                    decorators.append("@" + _SPACE.sub(" ", text))
+                    expr = text.split("(", 1)[0]
+                    target, last = _normalize_target(expr)
+                    if last:
+                        refs.append(Ref(index, REFERENCE, target, last, "", child.start_point[0] + 1))
+        signature = "\n".join([*decorators, head]) if decorators else head
+        span = data[span_node.start_byte : node.end_byte]
+        sym = Symbol(
+            "class" if is_class else "function",
+            name,
+            qual,
+            parent,
+            span_node.start_point[0] + 1,
+            node.end_point[0] + 1,
+            signature,
+            _docstring(body),
+            content_hash(span),
+        )
+        if is_class:
+            sym.terms = name_terms(name)
+            bases = node.child_by_field_name("superclasses")
+            if bases is not None:
+                for arg in bases.named_children:
+                    if arg.type in ("identifier", "attribute"):
+                        target, last = _normalize_target(arg.text.decode("utf-8", "replace"))
+                        if last:
+                            refs.append(Ref(index, INHERIT, target, last, "", arg.start_point[0] + 1))
+        else:
+            sym.terms = name_terms(name) + " " + identifier_terms(data[body_start : node.end_byte])
+        symbols.append(sym)
+        starts.append(start)
+        ends.append(node.end_byte)
+        parents.append(parent)
+        stack.append(index)
+
+    def enclosing(pos: int) -> int:
+        i = bisect_right(starts, pos)  # defs starting at or before pos; symbol index = i
+        while i > 0 and ends[i] <= pos:
+            i = parents[i]
+        return max(i, 0)
+
+    for node in caps.get("call", ()):
+        target, last = _normalize_target(data[node.start_byte : node.end_byte].decode("utf-8", "replace"))
+        if last:
+            refs.append(Ref(enclosing(node.start_byte), CALL, target, last, "", node.start_point[0] + 1))
+
+    for node in caps.get("import", ()):
+        src = enclosing(node.start_byte)
+        line = node.start_point[0] + 1
+        if node.type == "import_statement":
+            for child in node.named_children:
+                if child.type == "dotted_name":
+                    refs.append(Ref(src, IMPORT, child.text.decode(), "", "", line))
+                elif child.type == "aliased_import":
+                    mod = child.child_by_field_name("name")
+                    alias = child.child_by_field_name("alias")
+                    if mod is not None and alias is not None:
+                        refs.append(Ref(src, IMPORT, mod.text.decode(), "", alias.text.decode(), line))
+            continue
+        module_node = node.child_by_field_name("module_name")
+        if module_node is None:
+            continue
+        spec = _SPACE.sub("", module_node.text.decode("utf-8", "replace"))
+        for child in node.named_children:
+            if child.id == module_node.id:
+                continue
+            if child.type == "dotted_name":
+                refs.append(Ref(src, IMPORT, spec, child.text.decode(), "", line))
+            elif child.type == "aliased_import":
+                name = child.child_by_field_name("name")
+                alias = child.child_by_field_name("alias")
+                if name is not None and alias is not None:
+                    refs.append(Ref(src, IMPORT, spec, name.text.decode(), alias.text.decode(), line))
+            elif child.type == "wildcard_import":
+                refs.append(Ref(src, IMPORT, spec, "*", "", line))
+    facts.refs = _dedupe(refs)
+    return facts
+
+
+def _dedupe(refs: list[Ref]) -> list[Ref]:
+    """One ref per (src, kind, target, name, alias), at its first line; sorted for determinism."""
+    first: dict[tuple, Ref] = {}
+    for ref in refs:
+        key = (ref.src, ref.kind, ref.target, ref.name, ref.alias)
+        kept = first.get(key)
+        if kept is None or ref.line < kept.line:
+            first[key] = ref
+    return sorted(first.values(), key=lambda r: (r.src, r.line, r.kind, r.target, r.name, r.alias))

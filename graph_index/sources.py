@@ -1,0 +1,149 @@
+"""Which files a view holds and their content: from git (`ls-tree`, `cat-file --batch`) for a
+commit, from disk for a working tree. Content hashes are git blob shas either way, so a file
+indexed from a commit and the same content on disk share one entry in the store."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from graph_index.errors import GraphStoreError
+from graph_index.resolve import language_of
+
+MAX_BYTES = 2_000_000
+"""Larger files are generated or vendored more often than written; they are skipped."""
+_SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    path: str
+    sha: str
+    language: str
+
+
+@dataclass(slots=True)
+class Listing:
+    files: list[SourceFile]
+    skipped: int
+    """Files of a language we do not parse, symlinks, oversized or binary files."""
+    commit: str | None
+
+
+def blob_sha(data: bytes) -> str:
+    """The git blob sha of `data`."""
+    h = hashlib.sha1(b"blob %d\0" % len(data))
+    h.update(data)
+    return h.hexdigest()
+
+
+def _git(repo: Path, *args: str, input: bytes | None = None) -> bytes:
+    try:
+        out = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True, check=True)
+    except subprocess.CalledProcessError as exc:
+        msg = exc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GraphStoreError(f"git {' '.join(args[:2])} failed in {repo}: {msg[-1] if msg else exc}") from None
+    return out.stdout
+
+
+def is_git_repo(repo: Path) -> bool:
+    return (repo / ".git").exists()
+
+
+def resolve_commit(repo: Path, commit: str) -> str:
+    """Full sha of a commit-ish."""
+    return _git(repo, "rev-parse", "--verify", f"{commit}^{{commit}}").decode().strip()
+
+
+def list_commit(repo: Path, commit: str) -> Listing:
+    """Source files of `commit`, with blob shas, without reading any file."""
+    sha = resolve_commit(repo, commit)
+    files: list[SourceFile] = []
+    skipped = 0
+    out = _git(repo, "ls-tree", "-r", "-z", "--full-tree", "-l", sha)
+    for entry in out.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path_b = entry.partition(b"\t")
+        mode, kind, blob, size = meta.split()
+        path = path_b.decode("utf-8", "replace")
+        lang = language_of(path)
+        if kind != b"blob" or mode == b"120000" or lang is None or (size != b"-" and int(size) > MAX_BYTES):
+            skipped += kind == b"blob"
+            continue
+        files.append(SourceFile(path, blob.decode(), lang))
+    return Listing(files, skipped, sha)
+
+
+def read_commit_blobs(repo: Path, shas: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    """(sha, content) for each blob, streamed through one `git cat-file --batch`."""
+    shas = list(shas)
+    if not shas:
+        return
+    proc = subprocess.Popen(
+        ["git", "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def feed() -> None:
+        try:
+            proc.stdin.write("".join(s + "\n" for s in shas).encode())  # type: ignore[union-attr]
+        finally:
+            proc.stdin.close()  # type: ignore[union-attr]
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for sha in shas:
+            header = proc.stdout.readline().split()
+            if len(header) < 3:  # "<sha> missing"
+                continue
+            size = int(header[2])
+            data = proc.stdout.read(size)
+            proc.stdout.read(1)
+            yield sha, data
+    finally:
+        writer.join()
+        proc.stdout.close()
+        proc.wait()
+
+
+def list_worktree(repo: Path) -> tuple[Listing, dict[str, bytes]]:
+    """Source files on disk (git-tracked and untracked-not-ignored, or a plain walk), with content."""
+    if is_git_repo(repo):
+        out = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+        paths = sorted({p.decode("utf-8", "replace") for p in out.split(b"\0") if p})
+    else:
+        paths = []
+        for dirpath, dirnames, filenames in os.walk(repo):
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
+            rel = os.path.relpath(dirpath, repo)
+            for name in filenames:
+                paths.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
+        paths.sort()
+    files: list[SourceFile] = []
+    contents: dict[str, bytes] = {}
+    skipped = 0
+    for path in paths:
+        lang = language_of(path)
+        full = repo / path
+        if lang is None or full.is_symlink() or not full.is_file():
+            skipped += lang is None and full.is_file()
+            continue
+        data = full.read_bytes()
+        if len(data) > MAX_BYTES:
+            skipped += 1
+            continue
+        sha = blob_sha(data)
+        files.append(SourceFile(path, sha, lang))
+        contents[sha] = data
+    return Listing(files, skipped, None), contents
+
+
+def is_binary(data: bytes) -> bool:
+    return b"\0" in data[:8192]
