@@ -37,7 +37,10 @@ def demo(
     root = examples_dir() / example
     if example not in EXAMPLES or not root.is_dir():
         fail(f"unknown example {example!r}; choose one of {', '.join(EXAMPLES)}", EXIT_USAGE)
-    loaded = state(ctx).settings(**{"graph.backend": "embedded"})
+    st = state(ctx)
+    # The demo's own output tells the story; library logs only when something goes wrong.
+    st.log_level = st.log_level or "warning"
+    loaded = st.settings(**{"graph.backend": "embedded"})
     kind = resolve_sandbox_kind(sandbox or loaded.settings.harness.sandbox)
     session = root / ".orch" / "session.yaml"
     banner = "SCRIPTED MODEL: every model reply is pre-written in " + str(session.relative_to(root.parent.parent))

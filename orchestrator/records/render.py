@@ -77,6 +77,11 @@ def step_lines(events: list[TrajectoryEvent], with_output: bool = True) -> list[
             lines.append(f"tester    [{ev.subtask}] {d.get('name')}: `{d.get('command')}` {verdict}")
             if with_output:
                 lines += _excerpt(d.get("output", ""))
+        elif ev.kind == "tool_call" and d.get("tool") == "graph.localize":
+            lines.append(f"graph     localized (no model): {', '.join(d.get('files', [])[:5]) or 'no files'}")
+        elif ev.kind == "tool_call" and d.get("tool") == "graph.index":
+            lines.append(f"graph     indexed {d.get('files_parsed', '?')} files parsed, "
+                         f"{d.get('files_reused', '?')} reused, {d.get('nodes', '?')} nodes")
         elif ev.kind == "route" and ev.data.get("decision") not in (None, "ingested"):
             lines.append(f"route     {ev.node} → {d.get('decision')}")
         elif ev.kind == "run" and d.get("action") in ("resume", "stopped", "ingest_failed", "sandbox_restored"):

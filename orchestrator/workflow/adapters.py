@@ -112,6 +112,18 @@ def _chown_tar(data: bytes, prefix: str, uid: int = 1000, gid: int = 1000) -> by
     return out.getvalue()
 
 
+def _plain(value: Any) -> dict[str, Any]:
+    """A pydantic model, dataclass or mapping as JSON-safe plain data (for the checkpoint)."""
+    import dataclasses
+    import json
+
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return json.loads(json.dumps(dict(value or {}), default=str))
+
+
 # -- graph -----------------------------------------------------------------------------------
 class _Graph:
     def __init__(self, graph: Any, stats: Any) -> None:
@@ -123,8 +135,7 @@ class _Graph:
         return self._graph
 
     def stats(self) -> dict[str, Any]:
-        s = self._stats
-        return s.model_dump(mode="json") if hasattr(s, "model_dump") else dict(s or {})
+        return _plain(self._stats)
 
     def localize(self, issue_text: str, top_k: int) -> dict[str, Any]:
         import graph_index
@@ -135,8 +146,7 @@ class _Graph:
             return {"files": [{"path": h.node.path if hasattr(h, "node") else getattr(h, "path", ""),
                                "score": getattr(h, "score", 0.0), "evidence": ["bm25"]} for h in hits],
                     "functions": []}
-        result = fn(self._graph, issue_text, top_k=top_k)
-        return result.model_dump(mode="json") if hasattr(result, "model_dump") else dict(result)
+        return _plain(fn(self._graph, issue_text, top_k=top_k))
 
     def close(self) -> None:
         self._graph.close()
