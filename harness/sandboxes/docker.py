@@ -24,7 +24,13 @@ from typing import Any
 
 import structlog
 
-from harness.sandbox import DEFAULT_MAX_OUTPUT, CommandResult, EngineUnavailable, SandboxError, truncate_middle
+from harness.sandbox import (
+    DEFAULT_MAX_OUTPUT,
+    CommandResult,
+    EngineUnavailable,
+    SandboxError,
+    truncate_middle,
+)
 from harness.sandboxes._git import GitWorkspace
 
 log = structlog.get_logger(__name__)
