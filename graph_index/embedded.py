@@ -272,8 +272,8 @@ class EmbeddedGraph:
             return None
         if node_id in v.blob_of:
             return ("file", node_id)
-        if node_id in v.dirs:
-            return ("dir", node_id)
+        if node_id.endswith("/") and node_id[:-1] in v.dirs:
+            return ("dir", node_id[:-1])
         path = v.tables.path_of.get(node_id)
         if path is not None:
             return ("sym", path, 0)
@@ -285,8 +285,7 @@ class EmbeddedGraph:
             return Node(REPOSITORY_ID, NodeKind.REPOSITORY, self.repo_path.name, self.repo_path.name, "")
         if loc[0] == "dir":
             d = loc[1]
-            parent = posixpath.dirname(d) or REPOSITORY_ID
-            return Node(d, NodeKind.DIRECTORY, posixpath.basename(d), d, d, parent=parent)
+            return Node(d + "/", NodeKind.DIRECTORY, posixpath.basename(d), d, d, parent=_dir_id(posixpath.dirname(d)))
         if loc[0] == "file":
             p = loc[1]
             table = v.tables.table(p)
@@ -294,7 +293,7 @@ class EmbeddedGraph:
             return Node(
                 p, NodeKind.FILE, posixpath.basename(p), p, p, 1, lines,
                 content_hash=self._blob_sha(p), language=v.language_of[p],
-                parent=posixpath.dirname(p) or REPOSITORY_ID,
+                parent=_dir_id(posixpath.dirname(p)),
             )
         _, path, idx = loc
         return self._sym_node(path, idx)
@@ -379,7 +378,10 @@ class EmbeddedGraph:
         if loc[0] in ("repo", "dir"):
             if want(EdgeKind.CONTAINS):
                 key = "" if loc[0] == "repo" else loc[1]
-                out += [Edge(node_id, child, EdgeKind.CONTAINS) for child in v.dirs.get(key, ())]
+                out += [
+                    Edge(node_id, child + "/" if child in v.dirs else child, EdgeKind.CONTAINS)
+                    for child in v.dirs.get(key, ())
+                ]
             return out
         if loc[0] == "file":
             if want(EdgeKind.DEFINES):
@@ -452,7 +454,7 @@ class EmbeddedGraph:
         if loc is not None and loc[0] != "repo":
             if loc[0] in ("dir", "file"):
                 if want(EdgeKind.CONTAINS):
-                    parent = posixpath.dirname(node_id) or REPOSITORY_ID
+                    parent = _dir_id(posixpath.dirname(node_id.rstrip("/")))
                     out.append(Edge(parent, node_id, EdgeKind.CONTAINS))
                 return out
             _, path, idx = loc
@@ -614,6 +616,10 @@ class EmbeddedGraph:
             if len(ranked) >= 4 * max(token_budget // 8, 16):
                 break
         return render_repo_map(ranked, token_budget)
+
+
+def _dir_id(directory: str) -> str:
+    return directory + "/" if directory else REPOSITORY_ID
 
 
 def _dedupe(edges: list[Edge]) -> list[Edge]:

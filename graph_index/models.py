@@ -1,7 +1,7 @@
 """Typed values every backend returns: nodes, edges, search hits, subgraphs, index statistics.
 
 Ids are stable and readable, and the same in every backend:
-- repository `.`; directory `sympy/core`; file `sympy/core/basic.py` (repository-relative path);
+- repository `.`; directory `sympy/core/` (trailing slash); file `sympy/core/basic.py` (repository-relative path);
 - module: its dotted import name (`sympy.core.basic`; a package's `__init__.py` is the package);
 - class, function, method, test: `path.py:Qualified.name` (`sympy/core/basic.py:Basic.atoms`);
   a second definition of the same qualified name in one file gets `#2`, `#3`, ... appended;

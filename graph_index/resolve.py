@@ -296,7 +296,12 @@ class Resolver:
                     return ("m", cand)
             return None
         if lang == "java":
-            return self._module(spec)
+            # Source roots vary (src/main/java/...): match the class file by path suffix.
+            suffix = "/" + spec.replace(".", "/") + ".java"
+            for path in self.view.paths:
+                if ("/" + path).endswith(suffix):
+                    return ("m", path)
+            return None
         if lang == "go":
             # A Go import path names a directory; match the longest directory suffix.
             parts = spec.strip("/").split("/")

@@ -172,7 +172,7 @@ def extract(data: bytes) -> FileFacts:
 
     for node in caps.get("call", ()):
         target, last = _normalize_target(data[node.start_byte : node.end_byte].decode("utf-8", "replace"))
-        if last:
+        if last and target != "super":
             refs.append(Ref(enclosing(node.start_byte), CALL, target, last, "", node.start_point[0] + 1))
 
     for node in caps.get("import", ()):
