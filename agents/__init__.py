@@ -25,10 +25,37 @@ from agents.errors import (
 )
 from agents.events import AgentEvent, Event, EventHook, ModelCallEvent
 from agents.factory import budget_limits, build_model_client, load_presets, make_chat_model
+from agents.loop import LoopLimits, LoopResult, run_agent
 from agents.presets import ModelPreset, PresetTable
+from agents.roles.coder import CODER_LIMITS, Coder, CoderInput, CoderOutput
+from agents.roles.planner import (
+    PLANNER_LIMITS,
+    Plan,
+    Planner,
+    PlannerInput,
+    PlannerOutput,
+    Subtask,
+    validate_plan,
+)
+from agents.roles.reviewer import REVIEWER_LIMITS, Review, Reviewer, ReviewInput
+from agents.roles.tester import (
+    TESTER_LIMITS,
+    ReproduceInput,
+    ReproduceOutput,
+    Reproduction,
+    Tester,
+    select_regression_tests,
+)
 from agents.scripted import CassetteRecorder, ReplayChatModel, ScriptedChatModel
+from agents.testrun import TestReport, TestResult, parse_pytest
+from agents.tools import Finish, Observation, Tool, ToolBox, ToolError
 
 __all__ = [
+    "CODER_LIMITS", "PLANNER_LIMITS", "REVIEWER_LIMITS", "TESTER_LIMITS", "Coder", "CoderInput", "CoderOutput",
+    "Finish", "LoopLimits", "LoopResult", "Observation", "Plan", "Planner", "PlannerInput", "PlannerOutput",
+    "ReproduceInput", "ReproduceOutput", "Reproduction", "Review", "ReviewInput", "Reviewer", "Subtask",
+    "TestReport", "TestResult", "Tester", "Tool", "ToolBox", "ToolError", "parse_pytest", "run_agent",
+    "select_regression_tests", "validate_plan",
     "Action", "AgentEvent", "AgentsError", "BudgetExceeded", "BudgetLimits", "BudgetSettings", "CallEstimate",
     "CassetteDivergence", "CassetteRecorder", "CostLimitExceeded", "Event", "EventHook", "FormatError",
     "MissingApiKey", "ModelCallError", "ModelCallEvent", "ModelClient", "ModelConfigError", "ModelPreset",
