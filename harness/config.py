@@ -23,3 +23,12 @@ class HarnessSettings(BaseModel):
     """Process limit per sandbox container, so a fork bomb cannot take the host down."""
     command_timeout: int = 600
     """Seconds before a command in a sandbox is killed with its whole process tree."""
+    eval_timeout: int = 1800
+    """Seconds an evaluation's test script may run before its process tree is killed (`orch eval`)."""
+    cache_dir: str = "~/.cache/orch"
+    """Image build logs, build locks and cloned repositories (`repos/<owner>/<name>.git`)."""
+    build_network: str = "host"
+    """Docker network for image builds, which download packages (containers never get one)."""
+    repos_dir: str | None = None
+    """Default for `--repos-dir`: `DIR/<owner>/<name>` holds git repositories, for machines that
+    cannot clone from GitHub. None clones into `cache_dir`."""

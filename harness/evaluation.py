@@ -18,6 +18,7 @@ import json
 import re
 import secrets
 import shlex
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -170,6 +171,8 @@ def evaluate_instance(
 ) -> InstanceResult:
     """Grade one prediction. Never raises for per-instance problems: they become labelled results."""
     idir = opts.run_dir / instance.instance_id
+    if idir.exists():  # a retried instance: stale logs from the failed try would mislead
+        shutil.rmtree(idir)
     idir.mkdir(parents=True, exist_ok=True)
     bound = log.bind(instance_id=instance.instance_id)
     patch = prediction.model_patch if prediction else None

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class TestStatus(str, Enum):
+class TestStatus(StrEnum):
     __test__ = False  # not a pytest test class despite the name
 
     FAILED = "FAILED"
@@ -22,7 +22,7 @@ class TestStatus(str, Enum):
     XFAIL = "XFAIL"
 
 
-class ResolvedStatus(str, Enum):
+class ResolvedStatus(StrEnum):
     FULL = "RESOLVED_FULL"
     PARTIAL = "RESOLVED_PARTIAL"
     NO = "RESOLVED_NO"

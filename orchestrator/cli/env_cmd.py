@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
 
-from orchestrator.cli.context import not_built
+from orchestrator.cli.context import EXIT_FAILED, EXIT_USAGE, fail, state
 
 app = typer.Typer(help="Build and list environment images for sandboxes.", no_args_is_help=True)
 
@@ -13,7 +16,55 @@ def register(root: typer.Typer) -> None:
     root.add_typer(app, name="env")
 
 
+@app.command("build-base")
+def build_base(
+    ctx: typer.Context,
+    release: str | None = typer.Argument(None, help="bookworm | bullseye | trixie (default harness.base_release)."),
+) -> None:
+    """Build orch-base:<release> from a Debian root file system (no registry needed)."""
+    from harness import EngineUnavailable, ImageBuildError
+    from harness import build_base as build
+
+    settings = state(ctx).settings().settings.harness
+    try:
+        typer.echo(build(release or settings.base_release, settings))
+    except (EngineUnavailable, ImageBuildError) as exc:
+        fail(f"{exc}\n{getattr(exc, 'log_tail', '')}".rstrip(), EXIT_FAILED)
+
+
+@app.command("build")
+def build(
+    ctx: typer.Context,
+    dataset: Path = typer.Option(..., "--dataset", help="SWE-bench-style JSONL."),
+    instance_id: str = typer.Option(..., "--instance-id", help="The row to build an image for."),
+    repos_dir: Path | None = typer.Option(None, "--repos-dir", help="DIR/<owner>/<name> git repositories."),
+) -> None:
+    """Build base, environment and instance images for one instance; prints the image tag."""
+    from harness import EngineUnavailable, ImageBuildError, build_environment
+
+    settings = state(ctx).settings().settings.harness
+    try:
+        typer.echo(build_environment(dataset=dataset, instance_id=instance_id, settings=settings, repos_dir=repos_dir))
+    except (EngineUnavailable, ImageBuildError) as exc:
+        fail(f"{exc}\n{getattr(exc, 'log_tail', '')}".rstrip(), EXIT_FAILED)
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
 @app.command("list")
-def list_images() -> None:
-    """List environment images."""
-    not_built("env list", "issue #5: execution harness")
+def list_images(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Rows as JSON."),
+) -> None:
+    """List environment images (base, env, instance) with their content keys and sizes."""
+    from harness import EngineUnavailable, list_environment_images
+
+    try:
+        rows = list_environment_images(state(ctx).settings().settings.harness)
+    except EngineUnavailable as exc:
+        fail(str(exc), EXIT_FAILED)
+    if as_json:
+        typer.echo(json.dumps([r.__dict__ for r in rows], indent=2))
+        return
+    for r in rows:
+        typer.echo(f"{r.kind:9} {r.tag:70} {r.size_mb:>8.1f} MB  {r.created}")
