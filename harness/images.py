@@ -271,7 +271,7 @@ class ImageBuilder:
         )
         tag = f"orch-env:{_slug(spec.repo.replace('/', '__'))}-{_slug(spec.version)}-{key}"
         q = " ".join(shlex.quote(p) for p in spec.bootstrap)
-        steps = [f"pip install {q}"]
+        steps = [f"pip install {q}"] if spec.bootstrap else []
         if requirements:
             steps.append("pip install -r /opt/orch/requirements.txt")
         if packages:
