@@ -24,6 +24,9 @@ def _instrument(name: str, fn: Callable[[SolveState], dict[str, Any]], sv: Servi
         label = f"{sub.id} ({sub.role})" if sub and name not in ("ingest", "index", "localize", "plan") else ""
         sv.progress.node(name, label)
         sv.recorder.event("node", node=name, subtask=sub.id if sub else None, phase="start")
+        if sv.step_delay:
+            # At the start, not the end: the previous node's checkpoint is already on disk here.
+            time.sleep(sv.step_delay)
         started = time.perf_counter()
         with bind_context(run_id=state.run_id, node=name):
             update = fn(state)
@@ -31,8 +34,6 @@ def _instrument(name: str, fn: Callable[[SolveState], dict[str, Any]], sv: Servi
         sv.progress.spend(spend.cost_usd, spend.steps)
         sv.recorder.event("node", node=name, phase="end", duration_s=round(time.perf_counter() - started, 4),
                           cost_usd=round(spend.cost_usd, 6), steps=spend.steps)
-        if sv.step_delay:
-            time.sleep(sv.step_delay)
         return {**update, "spend": spend, "completed": [*state.completed, name]}
 
     run.__name__ = name

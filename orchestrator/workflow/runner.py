@@ -65,9 +65,11 @@ def _resolve_request(request: SolveRequest, runs_dir: Path) -> tuple[SolveReques
         raise _InputError(f"no run {request.run_id!r} under {runs_dir} to resume")
     saved = SolveRequest.model_validate(json.loads(saved_path.read_text()))
     # What the caller gives now (a bigger budget, another sandbox) wins over what was saved.
-    given = request.model_dump(exclude_unset=True, exclude={"resume", "run_id"})
+    given = {k: v for k, v in request.model_dump(exclude={"resume", "run_id", "budgets"}).items() if v is not None}
     budgets = saved.budgets.model_copy(update={k: v for k, v in request.budgets.model_dump().items() if v is not None})
-    merged = saved.model_copy(update={**given, "budgets": budgets, "resume": True, "run_id": request.run_id})
+    merged = SolveRequest.model_validate(
+        {**saved.model_dump(), **given, "budgets": budgets.model_dump(), "resume": True, "run_id": request.run_id}
+    )
     return merged, request.run_id
 
 
@@ -148,7 +150,9 @@ def run_solve(
         try:
             sv.model = adapters.model_client(settings, spend, recorder)
             sv.roles = roles if roles is not None else adapters.roles(settings)
-            app.invoke(None if started_before else SolveState(run_id=run_id), config)
+            # "sync": a node's checkpoint is on disk before the next node starts, so a kill at
+            # any moment loses at most the node that was running.
+            app.invoke(None if started_before else SolveState(run_id=run_id), config, durability="sync")
         except Exception as exc:  # every failure ends as a status; the record stays resumable
             status, message = _classify(exc)
             log.warning("run_stopped", status=status.value, error=message)

@@ -1,0 +1,89 @@
+"""A run killed with SIGKILL mid-way resumes from its last checkpoint without redoing nodes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import EXAMPLES, events
+
+PAGEKIT = EXAMPLES / "python-pagekit"
+
+
+def orch(tmp_path: Path, *args: str) -> list[str]:
+    return [
+        sys.executable, "-m", "orchestrator",
+        "--set", f"run.runs_dir={tmp_path / 'runs'}",
+        "--set", f"graph.index_dir={tmp_path / 'index'}",
+        "--set", "harness.sandbox=local",
+        *args,
+    ]
+
+
+def _wait_for(path: Path, predicate, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists():
+            for line in path.read_text().splitlines():
+                try:
+                    if predicate(json.loads(line)):
+                        return
+                except ValueError:
+                    continue
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting in {path}")
+
+
+@pytest.mark.parametrize(
+    ("kill_at", "calls_before", "done_before"),
+    [
+        ("code", 2, {"ingest", "index", "localize", "plan", "reproduce"}),
+        # After the coder: the resumed process must rebuild the sandbox with the checkpointed patch.
+        ("review", 3, {"ingest", "index", "localize", "plan", "reproduce", "code", "validate"}),
+    ],
+)
+def test_killed_run_resumes_without_redoing_completed_nodes(
+    tmp_path: Path, kill_at: str, calls_before: int, done_before: set[str]
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "ORCH_CONFIG"}
+    proc = subprocess.Popen(
+        orch(tmp_path, "--set", "workflow.step_delay=1.0", "solve", "--issue", str(PAGEKIT / "ISSUE.md"),
+             "--repo", str(PAGEKIT), "--model", f"scripted:{PAGEKIT}/.orch/session.yaml", "--run-id", "killed"),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    run_dir = tmp_path / "runs" / "killed"
+    try:
+        # `kill_at` has started (and sleeps): every node before it is checkpointed, it is not.
+        _wait_for(run_dir / "trajectory.jsonl",
+                  lambda e: e["kind"] == "node" and e["node"] == kill_at and e["data"]["phase"] == "start")
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    killed = json.loads((run_dir / "summary.json").read_text())
+    assert killed["status"] == "running"  # what a killed run leaves behind
+    assert sum(1 for e in events(run_dir) if e["kind"] == "model_call") == calls_before
+
+    out = subprocess.run(orch(tmp_path, "solve", "--resume", "killed", "--json"),
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert result["status"] == "resolved" and result["model_calls"] == 4
+
+    evs = events(run_dir)
+    resume_at = next(i for i, e in enumerate(evs) if e["kind"] == "run" and e["data"].get("action") == "resume")
+    redone = [e["node"] for e in evs[resume_at:] if e["kind"] == "node" and e["data"]["phase"] == "start"]
+    assert redone[0] == kill_at and not set(redone) & done_before
+    roles_after = [e["role"] for e in evs[resume_at:] if e["kind"] == "model_call"]
+    # The scripted session continued where it stopped: nothing was asked twice.
+    assert roles_after == ["planner", "tester", "coder", "reviewer"][calls_before:]
+    restored = "sandbox_restored" in [e["data"].get("action") for e in evs[resume_at:]]
+    assert restored == (kill_at == "review")
+    assert "pagekit/paginator.py" in (run_dir / "patch.diff").read_text()
