@@ -39,6 +39,10 @@ def text(node: ts.Node | None) -> str:
 
 
 def _doc_comment(node: ts.Node) -> str:
+    if node.parent is not None and node.parent.type in ("export_statement", "lexical_declaration", "variable_declaration"):
+        node = node.parent
+        if node.parent is not None and node.parent.type == "export_statement":
+            node = node.parent
     prev = node.prev_named_sibling
     if prev is None or prev.type not in ("comment", "block_comment", "line_comment"):
         return ""
