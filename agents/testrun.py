@@ -24,11 +24,13 @@ NOT_RUN_MARKERS = ("ERROR collecting", "ImportError while importing test module"
 
 
 class TestResult(BaseModel):
+    __test__ = False  # not a pytest test class
     test: str
     status: TestStatus
 
 
 class TestReport(BaseModel):
+    __test__ = False  # not a pytest test class
     name: str = Field(description="reproduction | regression | ...")
     command: str
     exit_code: int

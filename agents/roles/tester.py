@@ -85,6 +85,7 @@ def select_regression_tests(graph: GraphLike, symbol_ids: Iterable[str], *, dept
 
 @dataclass
 class Tester:
+    __test__ = False  # not a pytest test class, despite the name
     model: ModelClient
     graph: GraphLike
     sandbox: SandboxLike
