@@ -46,8 +46,8 @@ from agents.roles.tester import (
     Tester,
     select_regression_tests,
 )
-from agents.scripted import CassetteRecorder, ReplayChatModel, ScriptedChatModel
-from agents.testrun import TestReport, TestResult, parse_pytest
+from agents.scripted import CassetteRecorder, ReplayChatModel, ScriptedChatModel, load_script
+from agents.testrun import TestReport, TestResult, parse_pytest, pytest_command
 from agents.tools import Finish, Observation, Tool, ToolBox, ToolError
 
 __all__ = [
@@ -55,7 +55,7 @@ __all__ = [
     "Finish", "LoopLimits", "LoopResult", "Observation", "Plan", "Planner", "PlannerInput", "PlannerOutput",
     "ReproduceInput", "ReproduceOutput", "Reproduction", "Review", "ReviewInput", "Reviewer", "Subtask",
     "TestReport", "TestResult", "Tester", "Tool", "ToolBox", "ToolError", "parse_pytest", "run_agent",
-    "select_regression_tests", "validate_plan",
+    "select_regression_tests", "validate_plan", "load_script", "pytest_command",
     "Action", "AgentEvent", "AgentsError", "BudgetExceeded", "BudgetLimits", "BudgetSettings", "CallEstimate",
     "CassetteDivergence", "CassetteRecorder", "CostLimitExceeded", "Event", "EventHook", "FormatError",
     "MissingApiKey", "ModelCallError", "ModelCallEvent", "ModelClient", "ModelConfigError", "ModelPreset",

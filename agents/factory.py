@@ -29,6 +29,12 @@ def load_presets(path: Path | None = None) -> PresetTable:
     return PresetTable.load(path or default_presets_path())
 
 
+def _presets_path(presets_file: str) -> Path:
+    """An absolute presets file as given; a relative one next to the bundled models.yaml."""
+    p = Path(presets_file).expanduser()
+    return p if p.is_absolute() else default_presets_path().parent / p
+
+
 def _import(provider: str):
     module_name, cls_name = _EXTRAS[provider]
     try:
@@ -111,7 +117,7 @@ def build_model_client(
     `chat` overrides the built model (e.g. a `ScriptedChatModel` held in memory by a test)
     while keeping the preset's prices for `settings.name`.
     """
-    table = presets or load_presets()
+    table = presets or load_presets(_presets_path(settings.presets_file))
     preset = table.resolve(settings.name)
     model = chat or make_chat_model(preset, base_url=settings.base_url, timeout=settings.timeout,
                                     max_output_tokens=settings.max_output_tokens,
