@@ -225,13 +225,15 @@ def evaluate_instance(
             result.patch_method = applied.method
             sb.put_files("/tmp", {"orch-eval.sh": script.encode(), "orch-test.patch": instance.test_patch.encode()})
             run = sb.run("bash /tmp/orch-eval.sh 2>&1", timeout=opts.eval_timeout, max_output=opts.max_output)
+            # the script outlives a test runner the kernel killed, so its own exit code says nothing
+            oom_killed = run.oom_killed or sb.new_oom_kills()
     except SandboxError as exc:
         return done("error", f"sandbox: {exc}", "infra")
     except Exception as exc:
         return done("error", f"infra: {type(exc).__name__}: {exc}", "infra")
     result.eval_seconds = round(time.monotonic() - t1, 1)
     _write(idir / "test_output.txt", run.stdout)
-    result.exit_code, result.timed_out, result.oom_killed = None, run.timed_out, run.oom_killed
+    result.exit_code, result.timed_out, result.oom_killed = None, run.timed_out, oom_killed
     if "\n>>>>> Test Patch Apply Failed" in "\n" + run.stdout and run.exit_code == 97:
         return done("error", "test_patch_failed: the dataset's test patch does not apply over this prediction", "patch")
     parsed = split_output(run.stdout, nonce)
@@ -243,7 +245,7 @@ def evaluate_instance(
     result.resolution = verdict.resolution.value
     if verdict.resolved:
         return done("resolved", None, verdict=verdict)
-    if run.oom_killed:
+    if oom_killed:
         cause = f"oom_killed: a process exceeded the {opts.limits.memory} memory limit"
     elif run.timed_out:
         cause = f"timeout: tests still running after {opts.eval_timeout:.0f}s (process tree killed)"

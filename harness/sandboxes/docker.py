@@ -250,7 +250,7 @@ class DockerSandbox(GitWorkspace):
             exit_code = 137 if code is None or timed_out else int(code)
             oom = False
             if exit_code != 0 and not timed_out:
-                oom = self._new_oom_kills()
+                oom = self.new_oom_kills()
             so, t1 = out.text(max_output)
             se, t2 = err.text(max_output)
             return CommandResult(exit_code, so, se, duration, timed_out=timed_out, oom_killed=oom, truncated=t1 or t2)
@@ -264,7 +264,12 @@ class DockerSandbox(GitWorkspace):
         except Exception as exc:
             self.log.error("sandbox.kill_failed", error=str(exc))
 
-    def _new_oom_kills(self) -> bool:
+    def new_oom_kills(self) -> bool:
+        """Whether the kernel OOM-killed anything in this container since the last check.
+
+        `run` checks this itself when a command fails; callers whose command can survive the
+        death of a child (a script that goes on after its test runner is killed) ask directly.
+        """
         # cgroup v1 exposes oom_kill in memory.oom_control, v2 in memory.events; both count kills
         # in this container's cgroup, which includes every exec'd process.
         probe = (

@@ -10,13 +10,11 @@ import time
 
 import pytest
 
-from harness.sandbox import EngineUnavailable
 from harness.sandboxes.docker import (
     LABEL,
     OWNER_LABEL,
     DockerSandbox,
     Limits,
-    connect,
     reap_orphans,
 )
 
@@ -115,9 +113,3 @@ def test_sandbox_start_cost(docker_client, base_image) -> None:
             sb.run("true")
         times.append(time.monotonic() - t)
     assert sorted(times)[2] < 5.0  # generous: CI shares two cores; benchmarks hold the real figure
-
-
-def test_engine_down_is_a_clear_labelled_error(monkeypatch) -> None:
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    with pytest.raises(EngineUnavailable, match="Docker engine unavailable at unix:///nonexistent/docker.sock"):
-        connect(timeout=3)
