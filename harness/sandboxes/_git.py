@@ -16,8 +16,18 @@ class GitWorkspace:
     """Mixin: diff/reset/apply_patch on top of `run`, `_write_abs` and `base_commit`."""
 
     workdir: str
-    base_commit: str
+    _base: str | None = None
     _patch_counter: int = 0
+
+    @property
+    def base_commit(self) -> str:
+        """The commit `diff` and `reset` compare against: HEAD when first asked, then fixed."""
+        if self._base is None:
+            head = self.run("git rev-parse HEAD", timeout=GIT_TIMEOUT)
+            if not head.ok:
+                raise SandboxError(f"workspace is not a git repository: {head.output.strip()[-300:]}")
+            self._base = head.stdout.strip()
+        return self._base
 
     def run(self, cmd: str, timeout: float | None = None, *, max_output: int = ...) -> CommandResult:  # type: ignore[assignment]
         raise NotImplementedError

@@ -183,14 +183,10 @@ class DockerSandbox(GitWorkspace):
         # Runs at close(), at garbage collection and at interpreter exit, whichever comes first.
         self._finalizer = weakref.finalize(self, _remove, self._client, container.id)
         self.log = self.log.bind(container=container.id[:12])
-        self.base_commit = "HEAD"
-        try:
-            head = self.run("git rev-parse HEAD 2>/dev/null || true", timeout=60)
-            if head.stdout.strip():
-                self.base_commit = head.stdout.strip()
-        except Exception:
-            self.close()
-            raise
+        # The base commit is resolved on first use (diff/reset), not here: an exec costs ~50 ms
+        # and most sandboxes of a batch run never need it; callers that load the repository
+        # after start-up get the right commit too.
+        self._base: str | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:

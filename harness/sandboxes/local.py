@@ -68,7 +68,7 @@ class LocalSandbox(GitWorkspace):
         if added.returncode != 0:
             shutil.rmtree(self._tmp, ignore_errors=True)
             raise SandboxError(f"git worktree add failed: {added.stderr.strip()}")
-        self.base_commit = self._git("rev-parse HEAD").stdout.strip()
+        self._base = self._git("rev-parse HEAD").stdout.strip()
 
     def close(self) -> None:
         if self._closed:
