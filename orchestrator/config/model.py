@@ -39,7 +39,9 @@ class WorkflowSettings(_Section):
     localize_top_k: int = 10
     """Files and functions from LLM-free localization handed to the planner."""
     step_delay: float = 0.0
-    """Seconds to pause after each node (slows a run down for demos and crash tests)."""
+    """Seconds to pause at the start of each node (slows a run down for demos and crash tests)."""
+    roles: Literal["agents", "json"] = "agents"
+    """Who plays the roles: the tool-using agents, or single-shot JSON roles (one call per step)."""
 
 
 class BatchSettings(_Section):

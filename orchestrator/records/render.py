@@ -49,6 +49,20 @@ def _excerpt(text: str) -> list[str]:
     return ["      │ " + r for r in rows]
 
 
+_ARG_KEYS = ("path", "command", "name", "query", "test_path", "verdict", "summary")
+
+
+def _tool_call(d: dict) -> str:
+    """`replace_in_file(path=pagekit/paginator.py)` — the arguments a reader needs, not the payload."""
+    args = d.get("args") or {}
+    shown = ", ".join(f"{k}={str(args[k])[:70]}" for k in _ARG_KEYS if k in args)
+    text = f"{d.get('tool') or '(invalid call)'}({shown})"
+    if not d.get("ok", True):
+        first = (d.get("observation") or "").strip().splitlines()
+        text += f"  ✗ {first[0][:100] if first else 'failed'}"
+    return text
+
+
 def step_lines(events: list[TrajectoryEvent], with_output: bool = True) -> list[str]:
     """One line per thing an agent or the workflow did, in order."""
     lines: list[str] = []
@@ -77,6 +91,8 @@ def step_lines(events: list[TrajectoryEvent], with_output: bool = True) -> list[
             lines.append(f"tester    [{ev.subtask}] {d.get('name')}: `{d.get('command')}` {verdict}")
             if with_output:
                 lines += _excerpt(d.get("output", ""))
+        elif ev.kind == "tool_call" and ev.role:
+            lines.append(f"{ev.role:<9}   ↳ {_tool_call(d)}")
         elif ev.kind == "tool_call" and d.get("tool") == "graph.localize":
             lines.append(f"graph     localized (no model): {', '.join(d.get('files', [])[:5]) or 'no files'}")
         elif ev.kind == "tool_call" and d.get("tool") == "graph.index":

@@ -52,12 +52,12 @@ def sandbox_opener(settings: OrchSettings):
     h = settings.harness
 
     def open_local(repo_path: Path, commit: str) -> Sandbox:
-        from harness.sandboxes import LocalSandbox
+        from harness import LocalSandbox
 
         return LocalSandbox(repo_path, commit, memory=h.memory, command_timeout=h.command_timeout)
 
     def open_docker(repo_path: Path, commit: str) -> Sandbox:
-        from harness.sandboxes import DockerSandbox, Limits
+        from harness import DockerSandbox, Limits
 
         image = f"orch-base:{h.base_release}"
         sb = DockerSandbox(
@@ -142,10 +142,12 @@ class _Graph:
 
         fn = getattr(graph_index, "localize", None)
         if fn is None:  # localization not published yet: fall back to the graph's BM25 search
-            hits = self._graph.search(issue_text, k=top_k)
-            return {"files": [{"path": h.node.path if hasattr(h, "node") else getattr(h, "path", ""),
-                               "score": getattr(h, "score", 0.0), "evidence": ["bm25"]} for h in hits],
-                    "functions": []}
+            files: dict[str, float] = {}
+            for h in self._graph.search(issue_text, k=top_k * 3):
+                path = h.node.path if hasattr(h, "node") else getattr(h, "path", "")
+                files[path] = max(files.get(path, 0.0), float(getattr(h, "score", 0.0)))
+            ranked = sorted(files.items(), key=lambda kv: -kv[1])[:top_k]
+            return {"files": [{"path": p, "score": sc, "evidence": ["bm25"]} for p, sc in ranked], "functions": []}
         return _plain(fn(self._graph, issue_text, top_k=top_k))
 
     def close(self) -> None:
@@ -187,6 +189,10 @@ def model_client(settings: OrchSettings, spend: Spend, recorder: RunRecorder) ->
 
 
 def roles(settings: OrchSettings) -> Any:
+    if settings.workflow.roles == "json":
+        from orchestrator.workflow.json_roles import JsonRoles
+
+        return JsonRoles()
     from orchestrator.workflow.agent_roles import AgentRoles
 
     return AgentRoles(settings)

@@ -77,7 +77,12 @@ class JsonRoles:
             regression_command=data.get("regression_command") or None,
         )
 
-    def code(self, ctx: AgentContext, subtask: Subtask, feedback: list[str]) -> None:
+    def regression_command(self, ctx: AgentContext, patch: str, reproduction: Reproduction | None) -> str | None:
+        return None  # the tester's reply names it (Reproduction.regression_command)
+
+    def code(
+        self, ctx: AgentContext, subtask: Subtask, feedback: list[str], reproduction: Reproduction | None = None
+    ) -> None:
         data = _ask(ctx, "coder", f"{_issue(ctx)}\n\nSubtask: {subtask.goal}\n" + "\n".join(feedback)) or {}
         for edit in data.get("edits") or []:
             if not isinstance(edit, dict) or not isinstance(edit.get("path"), str):

@@ -129,7 +129,7 @@ def code(state: SolveState, sv: Services) -> dict[str, Any]:
     sub = state.subtask()
     assert sub is not None
     ctx = sv.context(state, "coder")
-    sv.roles.code(ctx, sub, state.feedback)
+    sv.roles.code(ctx, sub, state.feedback, reproduction=state.reproduction)
     repro_paths = {state.reproduction.test_path} if state.reproduction else set()
     patch = drop_files(ctx.sandbox.diff(), repro_paths)
     sv.recorder.event("agent", node="code", role="coder", subtask=sub.id, action="edit",
@@ -147,8 +147,11 @@ def validate(state: SolveState, sv: Services) -> dict[str, Any]:
     commands: list[tuple[str, str]] = []
     if state.reproduction is not None:
         commands.append(("reproduction", state.reproduction.command))
-        if state.reproduction.regression_command:
-            commands.append(("regression", state.reproduction.regression_command))
+    regression = state.reproduction.regression_command if state.reproduction else None
+    if regression is None and state.patch.strip():
+        regression = sv.roles.regression_command(sv.context(state, "tester"), state.patch, state.reproduction)
+    if regression:
+        commands.append(("regression", regression))
     for name, command in commands:
         result = sandbox.run(command, timeout=None)
         run = TestRun(

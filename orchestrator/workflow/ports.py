@@ -87,8 +87,14 @@ class Roles(Protocol):
         """Write a reproduction test in the sandbox and run it on the unmodified code."""
         ...
 
-    def code(self, ctx: AgentContext, subtask: Subtask, feedback: list[str]) -> None:
+    def code(
+        self, ctx: AgentContext, subtask: Subtask, feedback: list[str], reproduction: Reproduction | None = None
+    ) -> None:
         """Edit the repository in the sandbox; the workflow reads the result with sandbox.diff()."""
+        ...
+
+    def regression_command(self, ctx: AgentContext, patch: str, reproduction: Reproduction | None) -> str | None:
+        """A command running existing tests that reach the change, or None."""
         ...
 
     def review(self, ctx: AgentContext, subtask: Subtask, patch: str, evidence: Evidence) -> Review: ...

@@ -44,9 +44,9 @@ def _wait_for(path: Path, predicate, timeout: float = 90.0) -> None:
 @pytest.mark.parametrize(
     ("kill_at", "calls_before", "done_before"),
     [
-        ("code", 2, {"ingest", "index", "localize", "plan", "reproduce"}),
+        ("code", 4, {"ingest", "index", "localize", "plan", "reproduce"}),
         # After the coder: the resumed process must rebuild the sandbox with the checkpointed patch.
-        ("review", 3, {"ingest", "index", "localize", "plan", "reproduce", "code", "validate"}),
+        ("review", 8, {"ingest", "index", "localize", "plan", "reproduce", "code", "validate"}),
     ],
 )
 def test_killed_run_resumes_without_redoing_completed_nodes(
@@ -75,7 +75,7 @@ def test_killed_run_resumes_without_redoing_completed_nodes(
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
-    assert result["status"] == "resolved" and result["model_calls"] == 4
+    assert result["status"] == "resolved" and result["model_calls"] == 9
 
     evs = events(run_dir)
     resume_at = next(i for i, e in enumerate(evs) if e["kind"] == "run" and e["data"].get("action") == "resume")
@@ -83,7 +83,7 @@ def test_killed_run_resumes_without_redoing_completed_nodes(
     assert redone[0] == kill_at and not set(redone) & done_before
     roles_after = [e["role"] for e in evs[resume_at:] if e["kind"] == "model_call"]
     # The scripted session continued where it stopped: nothing was asked twice.
-    assert roles_after == ["planner", "tester", "coder", "reviewer"][calls_before:]
+    assert roles_after == (["planner"] * 2 + ["tester"] * 2 + ["coder"] * 4 + ["reviewer"])[calls_before:]
     restored = "sandbox_restored" in [e["data"].get("action") for e in evs[resume_at:]]
     assert restored == (kill_at == "review")
     assert "pagekit/paginator.py" in (run_dir / "patch.diff").read_text()
