@@ -93,6 +93,8 @@ class ModelClient:
     recorder: CassetteRecorder | None = None
     role: str | None = None
     sleep: Callable[[float], None] = time.sleep
+    max_consecutive_failures: int | None = None
+    """Run-wide `budget.consecutive_failures`; when set it replaces each role's own limit."""
 
     @property
     def supports_tools(self) -> bool:
@@ -101,7 +103,7 @@ class ModelClient:
     def for_role(self, role: str) -> ModelClient:
         """The same model, budget, hooks and cassette, labelled with a role for events."""
         return ModelClient(self.chat, self.preset, self.budget, self.max_output_tokens, self.retry,
-                           self.hooks, self.recorder, role, self.sleep)
+                           self.hooks, self.recorder, role, self.sleep, self.max_consecutive_failures)
 
     def estimate(self, messages: Sequence[BaseMessage], tools: Sequence[dict] | None = None) -> CallEstimate:
         prompt = estimate_prompt_tokens(messages, tools)

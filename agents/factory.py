@@ -128,4 +128,5 @@ def build_model_client(
         chat=model, preset=preset, budget=run_budget, max_output_tokens=settings.max_output_tokens,
         retry=RetryPolicy(max_retries=settings.max_retries), hooks=list(hooks),
         recorder=CassetteRecorder(record_to) if record_to else None,
+        max_consecutive_failures=budget.consecutive_failures if isinstance(budget, BudgetSettings) else None,
     )

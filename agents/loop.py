@@ -60,6 +60,7 @@ def run_agent(model: ModelClient, tools: ToolBox, *, role: str, system: str, tas
     result = LoopResult(status="max_steps", messages=messages)
     emit(model.hooks, AgentEvent(kind="agent_start", role=role, detail={"task": task, "native_tools": native}))
     failures = 0
+    max_failures = model.max_consecutive_failures or limits.max_consecutive_failures
     schemas = tools.schemas()
     while result.steps < limits.max_steps:
         _fit_context(messages, limits.context_tokens)
@@ -97,7 +98,7 @@ def run_agent(model: ModelClient, tools: ToolBox, *, role: str, system: str, tas
                     break
             if result.finished:
                 break
-        if failures >= limits.max_consecutive_failures:
+        if failures >= max_failures:
             result.status = "too_many_failures"
             break
     emit(model.hooks, AgentEvent(kind="agent_end", role=role, step=result.steps, ok=result.finished,

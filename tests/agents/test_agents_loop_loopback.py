@@ -79,3 +79,13 @@ def test_text_fallback_over_http(openai_server: FakeOpenAI) -> None:
     assert "- add: Add two integers." in first["messages"][0]["content"]
     last = openai_server.requests[2]["json"]["messages"]
     assert last[-1]["role"] == "user" and "no action block found" in last[-1]["content"]
+
+
+def test_budget_consecutive_failures_setting_reaches_the_loop(openai_server: FakeOpenAI) -> None:
+    from agents import BudgetSettings
+
+    openai_server.queue += [ok(completion(tool_calls=[("nope", {})])) for _ in range(2)]
+    s = ModelSettings(name="openai:gpt-4.1-mini", base_url=openai_server.base_url, max_retries=0, timeout=5)
+    c = build_model_client(s, BudgetSettings(consecutive_failures=2), env={"OPENAI_API_KEY": "sk-test"})
+    result = run_agent(c.for_role("x"), toolbox(), role="x", system="s", task="t", limits=LoopLimits(max_consecutive_failures=9))
+    assert result.status == "too_many_failures" and result.steps == 2
