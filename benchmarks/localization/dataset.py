@@ -1,0 +1,84 @@
+"""SWE-bench Lite rows for the localization benchmark: splits, gold files and gold functions."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "swebench_lite"
+
+# The repositories the `fetch` tool serves with full history.
+FETCHABLE = (
+    "psf/requests",
+    "pallets/flask",
+    "pytest-dev/pytest",
+    "pylint-dev/pylint",
+    "mwaskom/seaborn",
+    "sympy/sympy",
+    "sphinx-doc/sphinx",
+    "pydata/xarray",
+    "astropy/astropy",
+)
+# ../shared/data/README.md: heuristics may be tuned on dev.jsonl and on the test rows of these
+# repositories only; the other test rows are for reporting.
+TUNE_TEST_REPOS = frozenset(
+    {"psf/requests", "pallets/flask", "mwaskom/seaborn", "pytest-dev/pytest", "pylint-dev/pylint"}
+)
+
+_DIFF_HEADER = re.compile(r"^diff --git a/(\S+) b/(\S+)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Instance:
+    instance_id: str
+    repo: str
+    base_commit: str
+    problem_statement: str
+    gold_files: tuple[str, ...]
+    gold_functions: tuple[str, ...] = field(default=())
+    split_file: str = "test"
+
+
+def gold_files_of(patch: str) -> tuple[str, ...]:
+    """Files the gold patch edits (the pre-image path; Lite patches never rename)."""
+    seen: dict[str, None] = {}
+    for a_path, _b_path in _DIFF_HEADER.findall(patch):
+        seen.setdefault(a_path, None)
+    return tuple(seen)
+
+
+def _rows(name: str) -> list[dict]:
+    path = DATA_DIR / name
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def load_instances(split: str, repos: set[str] | None = None) -> list[Instance]:
+    """Rows of `split` (tune | report | all) whose repository can be fetched."""
+    functions = {r["instance_id"]: tuple(r["edit_functions"]) for r in _rows("edit_functions.jsonl")}
+    rows: list[tuple[str, dict]] = []
+    if split in ("tune", "all"):
+        rows += [("dev", r) for r in _rows("dev.jsonl")]
+    for r in _rows("test.jsonl"):
+        tune = r["repo"] in TUNE_TEST_REPOS
+        if split == "all" or (split == "tune" and tune) or (split == "report" and not tune):
+            rows.append(("test", r))
+    out = []
+    for split_file, r in rows:
+        if r["repo"] not in FETCHABLE or (repos and r["repo"] not in repos):
+            continue
+        out.append(
+            Instance(
+                instance_id=r["instance_id"],
+                repo=r["repo"],
+                base_commit=r["base_commit"],
+                problem_statement=r["problem_statement"],
+                gold_files=gold_files_of(r["patch"]),
+                gold_functions=functions.get(r["instance_id"], ()),
+                split_file=split_file,
+            )
+        )
+    return out

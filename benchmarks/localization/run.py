@@ -1,0 +1,163 @@
+"""Localization benchmark over SWE-bench Lite rows of the fetchable repositories.
+
+    .venv/bin/python benchmarks/localization/run.py --split tune      # tune on these only
+    .venv/bin/python benchmarks/localization/run.py --split report    # report, never tune
+    .venv/bin/python benchmarks/localization/run.py --split all --repos psf/requests
+
+For each instance: materialize the repository at `base_commit` (one scratch tree per repository,
+switched in place), index it through the code graph (incremental: unchanged files are reused),
+run `localize` on the problem statement, and score against the gold patch. A plain-BM25 baseline
+over non-test files runs in the same loop on the same tree. `--view ast` ranks over a RepoView
+built with Python's `ast` instead of the graph (a reference for debugging the graph adapter).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parents[1]))
+
+from astview import ViewCache, build_view  # noqa: E402
+from baseline import bm25_baseline  # noqa: E402
+from checkouts import SCRATCH_ROOT, checkout  # noqa: E402
+from dataset import FETCHABLE, load_instances  # noqa: E402
+from metrics import Tally  # noqa: E402
+
+from graph_index.localize.access import ViewAccess  # noqa: E402
+from orchestrator.logs import configure_logging  # noqa: E402
+from graph_index.localize.text import plain_tokenize, tokenize  # noqa: E402
+from graph_index.localize.locate import localize_with  # noqa: E402
+
+_DUP = re.compile(r"#\d+$")
+
+
+def _norm(ids: list[str]) -> list[str]:
+    """Graph ids carry `#2` for a repeated definition; gold ids never do."""
+    out: dict[str, None] = {}
+    for i in ids:
+        out.setdefault(_DUP.sub("", i), None)
+    return list(out)
+
+
+def _graph_localizer(index_dir: Path):
+    from graph_index import GraphSettings, open_graph
+    from graph_index.localize import localize
+
+    settings = GraphSettings(index_dir=index_dir)
+    graphs: dict[str, object] = {}
+
+    def run(repo: str, root: Path, text: str, top_k: int):
+        g = graphs.get(repo)
+        if g is None:
+            g = graphs[repo] = open_graph(settings, root)
+        t0 = time.perf_counter()
+        g.index(root)  # type: ignore[attr-defined]
+        t_index = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        loc = localize(g, text, top_k=top_k)  # type: ignore[arg-type]
+        return loc, t_index, time.perf_counter() - t1
+
+    def close() -> None:
+        for g in graphs.values():
+            g.close()  # type: ignore[attr-defined]
+
+    return run, close
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--split", choices=["tune", "report", "all"], default="tune")
+    ap.add_argument("--repos", default="", help="Comma-separated owner/name filter.")
+    ap.add_argument("--top", type=int, default=10)
+    ap.add_argument("--view", choices=["graph", "ast"], default="graph")
+    ap.add_argument("--index-dir", type=Path, default=SCRATCH_ROOT / "index")
+    ap.add_argument("--limit", type=int, default=0, help="Stop after N instances (smoke runs).")
+    ap.add_argument("--out", type=Path, default=None, help="Write per-instance rankings as JSONL.")
+    ap.add_argument("-v", "--verbose", action="store_true", help="One line per instance.")
+    args = ap.parse_args(argv)
+    configure_logging("warning")
+
+    repos = {r.strip() for r in args.repos.split(",") if r.strip()} or None
+    if repos and repos - set(FETCHABLE):
+        ap.error(f"not fetchable: {sorted(repos - set(FETCHABLE))}")
+    instances = load_instances(args.split, repos)
+    # Grouped by repository and ordered by commit date would be ideal; by commit is stable.
+    instances.sort(key=lambda i: (i.repo, i.instance_id))
+    if args.limit:
+        instances = instances[: args.limit]
+    if not instances:
+        print("no instances selected (dev rows need their repositories fetched)")
+        return 1
+
+    graph_run, graph_close = (None, None)
+    if args.view == "graph":
+        graph_run, graph_close = _graph_localizer(args.index_dir)
+    orch, base = Tally(), Tally()
+    latencies: list[float] = []
+    index_times: list[float] = []
+    out = args.out.open("w") if args.out else None
+    cache = ViewCache()
+    plain_count, orch_count = cache.counter(plain_tokenize), cache.counter(tokenize)
+    started = time.time()
+    try:
+        for inst in instances:
+            root = checkout(inst.repo, inst.base_commit)
+            if args.view == "ast":
+                view = build_view(root, cache)
+                access = ViewAccess(view, orch_count)
+                access.lexical_files("", 1), access.lexical_functions("", 1)  # build indexes untimed
+                t0 = time.perf_counter()
+                loc = localize_with(access, inst.problem_statement, top_k=args.top)
+                latencies.append(time.perf_counter() - t0)
+            else:
+                assert graph_run
+                loc, t_index, t_loc = graph_run(inst.repo, root, inst.problem_statement, args.top)
+                index_times.append(t_index)
+                latencies.append(t_loc)
+                view = build_view(root, cache)
+            files = [f.path for f in loc.files]
+            funcs = _norm([f.id for f in loc.functions])
+            orch.add(files, inst.gold_files, funcs, inst.gold_functions)
+            b_files, b_funcs = bm25_baseline(view, inst.problem_statement, args.top, plain_count)
+            base.add(b_files, inst.gold_files, b_funcs, inst.gold_functions)
+            rank = files.index(inst.gold_files[0]) + 1 if inst.gold_files[0] in files else 0
+            if args.verbose:
+                print(f"{inst.instance_id:40s} gold@{rank or '-':>2} {latencies[-1]*1000:7.0f} ms  {inst.gold_files[0]}", flush=True)
+            if out:
+                out.write(json.dumps({
+                    "instance_id": inst.instance_id, "gold_files": inst.gold_files,
+                    "gold_functions": inst.gold_functions, "files": loc.to_json_dict()["files"],
+                    "functions": funcs, "baseline_files": b_files,
+                }) + "\n")
+    finally:
+        if out:
+            out.close()
+        if graph_close:
+            graph_close()
+
+    def show(name: str, t: Tally) -> None:
+        r = t.row()
+        print(f"{name:10s} " + "  ".join(f"{k} {v:5.1f}" for k, v in r.items()))
+
+    print(f"\nsplit={args.split} view={args.view} instances={len(instances)} "
+          f"(function gold for {orch.n_funcs}); Acc@k = every gold item in the top k")
+    show("orch", orch)
+    show("bm25", base)
+    lat = sorted(latencies)
+    print(f"localize latency: median {statistics.median(lat)*1000:.0f} ms, p90 {lat[int(0.9*(len(lat)-1))]*1000:.0f} ms, max {lat[-1]*1000:.0f} ms")
+    if index_times:
+        print(f"index (incremental, per instance): median {statistics.median(index_times):.2f} s, max {max(index_times):.2f} s")
+    print(f"wall {time.time() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,156 @@
+"""What an issue's text names: paths, dotted modules, stack-trace frames, identifiers, tests.
+
+Pure text analysis; nothing here knows the repository. Each identifier carries a strength that
+says how deliberately the reporter named it (backticks > code > CamelCase/snake_case in prose).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Strengths of an identifier by where it appears.
+IN_BACKTICKS = 1.0
+IN_TRACEBACK = 0.9
+CALLED_IN_PROSE = 0.9
+IN_CODE = 0.6
+SHAPED_IN_PROSE = 0.6  # CamelCase or snake_case in plain prose
+PLAIN_WORD_FACTOR = 0.3
+"""Scales single lower-case words (no underscore, no capital) found in code or called in prose."""
+
+BUILTIN_NAMES = frozenset(
+    """abs all any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile
+    complex delattr dict dir divmod enumerate eval exec filter float format frozenset getattr
+    globals hasattr hash help hex id input int isinstance issubclass iter len list locals map max
+    memoryview min next object oct open ord pow print property range repr reversed round set
+    setattr slice sorted staticmethod str sum super tuple type vars zip self cls None True False
+    print import from def class return lambda yield assert raise try except finally with while
+    for else elif not and the args kwargs Exception ValueError TypeError KeyError IndexError
+    AttributeError RuntimeError NotImplementedError ImportError OSError Warning UserWarning
+    DeprecationWarning Traceback numpy pandas np pd plt matplotlib pyplot os sys re json math""".split()
+)
+
+_FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_INLINE = re.compile(r"`([^`\n]+)`")
+_PY_FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?')
+_PYTEST_FRAME = re.compile(r"^\s*([\w./\\-]+\.py):(\d+):(?: in ([\w<>.]+))?", re.MULTILINE)
+_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyx|pyi|cfg|toml|ini|rst|txt|js|ts|java|go))\b")
+_DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
+_IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
+_CALLED = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*)\(")
+_CAMEL = re.compile(r"\b[A-Z][a-z0-9]+[A-Z]\w*\b|\b[a-z]+[A-Z]\w*\b|\b[A-Z]{2,}[a-z]\w*\b")
+_SNAKE = re.compile(r"\b_*[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+_*\b")
+_TEST_ID = re.compile(r"\b((?:[\w/.-]+\.py)?::)?(test_\w+|Test\w+)\b")
+_PROMPT = re.compile(r"^\s*(>>>|\.\.\.|In \[\d+\]:|\$) ", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One stack-trace frame as written in the issue (`File "x.py", line N, in f`)."""
+
+    path: str
+    line: int
+    function: str | None
+    index: int
+    """Position in the trace; higher is deeper (closer to where the exception was raised)."""
+
+
+@dataclass
+class IssueSignals:
+    paths: list[str] = field(default_factory=list)
+    """File paths as written (normalized to forward slashes, no leading `./` or `a/`)."""
+    dotted: list[str] = field(default_factory=list)
+    """Dotted names (`pkg.module.Class.attr`) that may name modules or qualified symbols."""
+    frames: list[Frame] = field(default_factory=list)
+    identifiers: dict[str, float] = field(default_factory=dict)
+    """Identifier -> strongest strength it was named with."""
+    tests: list[str] = field(default_factory=list)
+    """Test names (`test_x`, `TestX`) the issue mentions."""
+
+
+def _norm_path(p: str) -> str:
+    p = p.replace("\\", "/")
+    for prefix in ("./", "a/", "b/"):
+        if p.startswith(prefix):
+            p = p[len(prefix) :]
+    return p
+
+
+def code_regions(text: str) -> tuple[list[str], list[str], str]:
+    """(fenced/indented/prompt code blocks, inline backtick spans, prose with code removed)."""
+    blocks = [m.group(1) for m in _FENCE.finditer(text)]
+    prose = _FENCE.sub("\n", text)
+    inline = _INLINE.findall(prose)
+    prose = _INLINE.sub(" ", prose)
+    kept: list[str] = []
+    block: list[str] = []
+    for line in prose.splitlines():
+        if line.startswith(("    ", "\t")) or _PROMPT.match(line):
+            block.append(line)
+            continue
+        if block:
+            blocks.append("\n".join(block))
+            block = []
+        kept.append(line)
+    if block:
+        blocks.append("\n".join(block))
+    return blocks, inline, "\n".join(kept)
+
+
+def extract(text: str) -> IssueSignals:
+    sig = IssueSignals()
+    ids = sig.identifiers
+
+    def name(ident: str, strength: float) -> None:
+        ident = ident.strip(".")
+        if len(ident) < 3 or ident.isdigit() or ident in BUILTIN_NAMES:
+            return
+        if ident.islower() and "_" not in ident.strip("_"):
+            # `list`, `name`, `run`: plain words say little about where code lives unless the
+            # reporter singled them out.
+            strength *= PLAIN_WORD_FACTOR if strength < IN_BACKTICKS else 0.7
+        if strength > ids.get(ident, 0.0):
+            ids[ident] = strength
+
+    # Stack-trace frames, Python and pytest styles.
+    frames = [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in _PY_FRAME.finditer(text)]
+    frames += [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in _PYTEST_FRAME.finditer(text)]
+    frames.sort()
+    for i, (_pos, path, line, func) in enumerate(frames):
+        func = func if func and not func.startswith("<") else None
+        # The frame's function is evidence through the frame itself, not again as a name.
+        sig.frames.append(Frame(path=_norm_path(path), line=line, function=func, index=i))
+
+    blocks, inline, prose = code_regions(text)
+    seen_paths: dict[str, None] = {}
+    for m in _PATH.finditer(text):
+        p = _norm_path(m.group(1))
+        if not p.startswith("http"):
+            seen_paths.setdefault(p, None)
+    sig.paths = list(seen_paths)
+
+    seen_dotted: dict[str, None] = {}
+    for chunk in (*blocks, *inline, prose):
+        for m in _DOTTED.finditer(chunk):
+            d = m.group(1)
+            if not re.search(r"\.(py|com|org|io|html|txt|rst)$", d) and not d[0].isdigit():
+                seen_dotted.setdefault(d, None)
+    sig.dotted = list(seen_dotted)
+
+    for span in inline:
+        for ident in _IDENT.findall(span):
+            name(ident, IN_BACKTICKS)
+    for block in blocks:
+        for ident in _IDENT.findall(block):
+            name(ident, IN_CODE)
+    for ident in _CALLED.findall(prose):
+        name(ident, CALLED_IN_PROSE)
+    for rx in (_CAMEL, _SNAKE):
+        for ident in rx.findall(prose):
+            name(ident, SHAPED_IN_PROSE)
+
+    tests: dict[str, None] = {}
+    for m in _TEST_ID.finditer(text):
+        tests.setdefault(m.group(2), None)
+    sig.tests = list(tests)
+    return sig

@@ -1,0 +1,155 @@
+"""Localization: ask the repository the few questions the issue raises, then rank (pure)."""
+
+from __future__ import annotations
+
+import structlog
+
+from graph_index.localize.access import RepoAccess
+from graph_index.localize.issue import IN_BACKTICKS, extract
+from graph_index.localize.models import FileHit, FunctionHit, Localization
+from graph_index.localize.scoring import (
+    Evidence,
+    Weights,
+    combine,
+    file_kind_factor,
+    file_multipliers,
+    frame_evidence,
+    func_multipliers,
+    identifier_evidence,
+    lexical_evidence,
+    module_evidence,
+    neighbour_evidence,
+    notes_for,
+    path_evidence,
+    ranked,
+)
+from graph_index.localize.view import Symbol, is_test_path
+
+log = structlog.get_logger(__name__)
+
+MAX_IDENTIFIERS = 200
+"""Identifiers looked up per issue, strongest first (bounds latency on very long issues)."""
+LEXICAL_FILES = 300
+LEXICAL_FUNCTIONS = 400
+SEED_FILES = 5
+SEED_FUNCTIONS = 5
+CANDIDATE_FILES_FOR_FUNCTIONS = 10
+
+
+def _path_of(symbol_id: str) -> str:
+    return symbol_id.split(":", 1)[0]
+
+
+def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights: Weights | None = None) -> Localization:
+    w = weights or Weights()
+    sig = extract(issue_text)
+    files = access.files()
+    file_set = set(files)
+
+    # Dotted names contribute qualified names (`Class.method`) and their last component.
+    idents = dict(sig.identifiers)
+    for dotted in sig.dotted:
+        parts = dotted.split(".")
+        for cand in (".".join(parts[-2:]), parts[-1]):
+            idents.setdefault(cand, IN_BACKTICKS * 0.8)
+    strongest = sorted(idents.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_IDENTIFIERS]
+    definitions: dict[str, list[Symbol]] = {}
+    for ident, _ in strongest:
+        defs = access.definitions(ident)
+        if defs:
+            definitions[ident] = defs
+    modules: dict[str, str] = {}
+    for dotted in sig.dotted:
+        parts = dotted.split(".")
+        for end in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:end])
+            path = access.module_path(prefix)
+            if path:
+                modules[prefix] = path
+                break
+
+    frame_files = {p for fr in sig.frames for p in [fr.path] if p}
+    symbols_of: dict[str, list[Symbol]] = {}
+    for fr_path in frame_files:
+        for f in files:
+            if f == fr_path or f.endswith("/" + fr_path) or fr_path.endswith("/" + f):
+                symbols_of[f] = access.file_symbols(f)
+
+    test_ev: list[Evidence] = []
+    for test_name in sig.tests:
+        for t in access.definitions(test_name):
+            if not is_test_path(t.path):
+                continue
+            for target in access.tested_code(t.id):
+                if _path_of(target) in file_set and not is_test_path(_path_of(target)):
+                    test_ev.append(Evidence(target, "test", 0.5, f"exercised by `{test_name}` named in the issue"))
+                    test_ev.append(Evidence(_path_of(target), "test", 0.5, f"exercised by `{test_name}` named in the issue"))
+
+    lex_files = access.lexical_files(issue_text, LEXICAL_FILES)
+    lex_funcs = access.lexical_functions(issue_text, LEXICAL_FUNCTIONS)
+
+    # --- files -------------------------------------------------------------------------------
+    ev: list[Evidence] = []
+    ev += lexical_evidence(lex_files)
+    ev += path_evidence(sig.paths, files)
+    ev += module_evidence(sig.dotted, modules)
+    frames = frame_evidence(sig.frames, files, symbols_of)
+    ident = identifier_evidence({k: v for k, v in strongest}, definitions)
+    ev += [e for e in frames + ident + test_ev if e.target in file_set]
+    fmul = file_multipliers(w)
+    mentioned = {e.target for e in ev if e.kind in ("path", "module")}
+    first = combine(ev, fmul, w.caps)
+    first = {p: s * file_kind_factor(p, w, p in mentioned) for p, s in first.items() if p in file_set}
+    seeds = dict(ranked(first, SEED_FILES))
+    top = max(seeds.values(), default=1.0) or 1.0
+    seeds = {p: s / top for p, s in seeds.items() if s >= 0.5 * top}
+    links = {p: access.imports_of(p) | access.importers_of(p) for p in seeds}
+    ev += [e for e in neighbour_evidence(seeds, links, "imports/imported by") if e.target in file_set]
+    file_scores = combine(ev, fmul, w.caps)
+    file_scores = {p: s * file_kind_factor(p, w, p in mentioned) for p, s in file_scores.items() if p in file_set}
+    file_rank = ranked(file_scores, max(top_k, CANDIDATE_FILES_FOR_FUNCTIONS))
+
+    # --- functions ---------------------------------------------------------------------------
+    best_file = file_rank[0][1] if file_rank else 1.0
+    prior = {p: s / best_file for p, s in file_rank} if best_file else {}
+    kinds: dict[str, str] = {}
+    fev: list[Evidence] = []
+    fev += lexical_evidence(lex_funcs)
+    for e in frames + ident + test_ev:
+        if e.target not in file_set:
+            fev.append(e)
+    for d_list in definitions.values():
+        for d in d_list:
+            kinds[d.id] = d.kind
+    for sym_list in symbols_of.values():
+        for s in sym_list:
+            kinds[s.id] = s.kind
+    for path, _score in file_rank[:CANDIDATE_FILES_FOR_FUNCTIONS]:
+        for s in access.file_symbols(path):
+            kinds[s.id] = s.kind
+            fev.append(Evidence(s.id, "file", prior[path], f"in ranked file {path}"))
+    for sid in lex_funcs:
+        path = _path_of(sid)
+        if path in prior:
+            fev.append(Evidence(sid, "file", prior[path], f"in ranked file {path}"))
+    fmul2 = func_multipliers(w)
+    first_f = combine(fev, fmul2, w.caps)
+    first_f = {i: s for i, s in first_f.items() if kinds.get(i) != "class"}
+    fseeds = dict(ranked(first_f, SEED_FUNCTIONS))
+    ftop = max(fseeds.values(), default=1.0) or 1.0
+    fseeds = {i: s / ftop for i, s in fseeds.items()}
+    flinks = {i: access.callees(i) | access.callers(i) for i in fseeds}
+    fev += neighbour_evidence(fseeds, flinks, "calls/called by")
+    func_scores = combine(fev, fmul2, w.caps)
+    func_scores = {
+        i: s * file_kind_factor(_path_of(i), w, _path_of(i) in mentioned)
+        for i, s in func_scores.items()
+        if kinds.get(i) != "class" and ":" in i and not i.startswith("?")
+    }
+
+    loc = Localization(
+        files=[FileHit(path=p, score=s, evidence=notes_for(p, ev)) for p, s in file_rank[:top_k]],
+        functions=[FunctionHit(id=i, score=s, evidence=notes_for(i, fev)) for i, s in ranked(func_scores, top_k)],
+    )
+    log.debug("localized", files=len(loc.files), functions=len(loc.functions), identifiers=len(definitions))
+    return loc

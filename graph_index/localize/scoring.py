@@ -1,0 +1,229 @@
+"""Pure ranking: issue signals plus plain lookups in, evidence and scores out.
+
+Every signal turns into `Evidence` on a target (a file path or a symbol id) with a weight;
+`combine` sums them per target, capped per kind so no single kind of signal can swamp the rest.
+Nothing here touches a store, so every rule is tested on literal data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from graph_index.localize.issue import Frame
+from graph_index.localize.view import Symbol, is_aux_path, is_test_path
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Relative strengths of the signals (tuned on the tuning split only)."""
+
+    lexical: float = 1.0
+    path: float = 2.0
+    basename: float = 0.8
+    module: float = 1.2
+    frame: float = 1.2
+    identifier: float = 1.0
+    neighbour: float = 0.3
+    test_link: float = 0.8
+    # Functions
+    func_lexical: float = 1.0
+    func_file_prior: float = 1.0
+    func_identifier: float = 1.5
+    func_frame: float = 1.5
+    func_neighbour: float = 0.2
+    # Per-kind caps on summed evidence weight, before the kind's multiplier.
+    caps: Mapping[str, float] = field(
+        default_factory=lambda: {"identifier": 2.0, "frame": 1.5, "path": 1.0, "module": 1.0, "test": 1.0}
+    )
+    test_file_factor: float = 0.25
+    aux_file_factor: float = 0.5
+
+
+@dataclass(frozen=True)
+class Evidence:
+    target: str
+    kind: str
+    """lexical | path | module | frame | identifier | neighbour | test"""
+    weight: float
+    note: str
+
+
+def _suffix_matches(mention: str, files: Sequence[str]) -> list[str]:
+    """Repository files whose path ends with `mention` on a path-component boundary; a mention
+    with an absolute or site-packages prefix is shortened until something matches."""
+    parts = mention.strip("/").split("/")
+    for start in range(len(parts)):
+        tail = "/".join(parts[start:])
+        found = [f for f in files if f == tail or f.endswith("/" + tail)]
+        if found:
+            return found
+    return []
+
+
+def path_evidence(paths: Iterable[str], files: Sequence[str]) -> list[Evidence]:
+    """Mentioned paths: a unique match counts fully; a bare basename matching many files is
+    shared between them."""
+    out = []
+    for mention in paths:
+        found = _suffix_matches(mention, files)
+        if not found:
+            continue
+        exact = "/" in mention
+        for f in found:
+            w = 1.0 / len(found) if exact else 1.0 / math.sqrt(len(found))
+            out.append(Evidence(f, "path" if exact else "basename", w, f"path mentioned: {mention}"))
+    return out
+
+
+def frame_evidence(
+    frames: Sequence[Frame], files: Sequence[str], symbols_of: Mapping[str, Sequence[Symbol]]
+) -> list[Evidence]:
+    """Stack-trace frames inside the repository. Deeper frames weigh more (the raise site and
+    its callers are where fixes land); the frame's line picks the enclosing function."""
+    out = []
+    inside = [(fr, _suffix_matches(fr.path, files)) for fr in frames]
+    inside = [(fr, found[0]) for fr, found in inside if len(found) == 1]
+    n = len(inside)
+    for rank, (fr, path) in enumerate(inside):
+        w = 0.3 + 0.7 * ((rank + 1) / n) ** 2
+        where = f"{path}:{fr.line}" + (f" in {fr.function}" if fr.function else "")
+        out.append(Evidence(path, "frame", w, f"traceback frame {where}"))
+        enclosing = [
+            s for s in symbols_of.get(path, ()) if s.kind != "class" and s.start_line <= fr.line <= s.end_line
+        ]
+        if enclosing:
+            inner = max(enclosing, key=lambda s: s.start_line)
+            out.append(Evidence(inner.id, "frame", w, f"traceback frame {where}"))
+    return out
+
+
+def specificity(n_files: int) -> float:
+    """How much a name pins down a place: defined in one file -> 1; in many -> little."""
+    return 1.0 / (1.0 + math.log(max(n_files, 1)))
+
+
+def identifier_evidence(
+    identifiers: Mapping[str, float], definitions: Mapping[str, Sequence[Symbol]]
+) -> list[Evidence]:
+    """Identifiers named in the issue that the repository defines (as a name or a qualified
+    name). Evidence goes to the defining symbol and, once per identifier, to its file."""
+    out = []
+    for ident, strength in identifiers.items():
+        defs = [d for d in definitions.get(ident, ()) if d.kind != "module"]
+        if not defs:
+            continue
+        paths = {d.path for d in defs}
+        spec = specificity(len(paths))
+        dunder = ident.startswith("__") and ident.endswith("__")
+        w = strength * spec * (0.2 if dunder else 1.0)
+        for path in sorted(paths):
+            out.append(Evidence(path, "identifier", w, f"defines `{ident}` named in the issue"))
+        for d in defs:
+            # A class named in the issue points at its file more than at any one method.
+            sw = w * (0.5 if d.kind == "class" else 1.0)
+            out.append(Evidence(d.id, "identifier", sw, f"`{ident}` named in the issue"))
+    return out
+
+
+def module_evidence(dotted: Iterable[str], module_path: Mapping[str, str]) -> list[Evidence]:
+    """Dotted names whose longest module prefix is a repository module."""
+    out = []
+    for name in dotted:
+        parts = name.split(".")
+        # A top-level package (`pytest`, `sympy`) names the whole project, not a place in it.
+        for end in range(len(parts), 1, -1):
+            path = module_path.get(".".join(parts[:end]))
+            if path:
+                out.append(Evidence(path, "module", 1.0, f"module named: {'.'.join(parts[:end])}"))
+                break
+    return out
+
+
+def lexical_evidence(scores: Mapping[str, float], label: str = "BM25") -> list[Evidence]:
+    """Lexical scores normalized to the best one, so weights mean the same for every issue."""
+    if not scores:
+        return []
+    top = max(scores.values()) or 1.0
+    return [Evidence(t, "lexical", s / top, f"{label} {s:.2f}") for t, s in scores.items()]
+
+
+def combine(evidence: Iterable[Evidence], multipliers: Mapping[str, float], caps: Mapping[str, float]) -> dict[str, float]:
+    """Sum weights per (target, kind), cap per kind, scale by the kind's multiplier, sum kinds."""
+    per: dict[tuple[str, str], float] = {}
+    for e in evidence:
+        key = (e.target, e.kind)
+        per[key] = per.get(key, 0.0) + e.weight
+    out: dict[str, float] = {}
+    for (target, kind), w in per.items():
+        w = min(w, caps.get(kind, 1.0))
+        out[target] = out.get(target, 0.0) + w * multipliers.get(kind, 0.0)
+    return out
+
+
+def file_multipliers(w: Weights) -> dict[str, float]:
+    return {
+        "lexical": w.lexical,
+        "path": w.path,
+        "basename": w.basename,
+        "module": w.module,
+        "frame": w.frame,
+        "identifier": w.identifier,
+        "neighbour": w.neighbour,
+        "test": w.test_link,
+    }
+
+
+def func_multipliers(w: Weights) -> dict[str, float]:
+    return {
+        "lexical": w.func_lexical,
+        "file": w.func_file_prior,
+        "identifier": w.func_identifier,
+        "frame": w.func_frame,
+        "neighbour": w.func_neighbour,
+        "test": w.test_link,
+    }
+
+
+def file_kind_factor(path: str, w: Weights, mentioned: bool) -> float:
+    """Tests, docs and examples rarely hold the fix; a path the issue names keeps its weight."""
+    if mentioned:
+        return 1.0
+    if is_test_path(path):
+        return w.test_file_factor
+    if is_aux_path(path):
+        return w.aux_file_factor
+    return 1.0
+
+
+def neighbour_evidence(
+    seeds: Mapping[str, float], links: Mapping[str, set[str]], label: str
+) -> list[Evidence]:
+    """Spread a share of strong targets' scores to their graph neighbours."""
+    out = []
+    for src, score in seeds.items():
+        nbrs = links.get(src, set())
+        if not nbrs:
+            continue
+        share = score / math.sqrt(len(nbrs))
+        for n in nbrs:
+            if n != src:
+                out.append(Evidence(n, "neighbour", share, f"{label} {src}"))
+    return out
+
+
+def ranked(scores: Mapping[str, float], k: int) -> list[tuple[str, float]]:
+    """Best first; ties broken by name so output is deterministic."""
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+
+
+def notes_for(target: str, evidence: Iterable[Evidence], limit: int = 6) -> list[str]:
+    mine = sorted((e for e in evidence if e.target == target), key=lambda e: -e.weight)
+    out: list[str] = []
+    for e in mine:
+        if e.note not in out:
+            out.append(e.note)
+        if len(out) >= limit:
+            break
+    return out
