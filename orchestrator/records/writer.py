@@ -40,9 +40,20 @@ class RunRecorder:
         self.root = run_dir
         self.root.mkdir(parents=True, exist_ok=True)
         self._seq = self._last_seq()
+        self._end_torn_line()
 
     def path(self, name: str) -> Path:
         return self.root / name
+
+    def _end_torn_line(self) -> None:
+        """A process killed mid-write leaves a line without its newline; close it so the next
+        event starts on a line of its own (the torn one is skipped by readers)."""
+        traj = self.path(TRAJECTORY)
+        if traj.exists() and traj.stat().st_size:
+            with traj.open("rb+") as fh:
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":
+                    fh.write(b"\n")
 
     def _last_seq(self) -> int:
         traj = self.path(TRAJECTORY)

@@ -97,9 +97,8 @@ def _load_repo(sb: Any, repo_path: Path, commit: str) -> None:
 
 
 def _chown_tar(data: bytes, prefix: str, uid: int = 1000, gid: int = 1000) -> bytes:
-    src = tarfile.open(fileobj=io.BytesIO(data))
     out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as dst:
+    with tarfile.open(fileobj=io.BytesIO(data)) as src, tarfile.open(fileobj=out, mode="w") as dst:
         top = tarfile.TarInfo(prefix)
         top.type, top.mode, top.uid, top.gid = tarfile.DIRTYPE, 0o755, uid, gid
         dst.addfile(top)

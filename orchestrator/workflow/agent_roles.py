@@ -63,7 +63,6 @@ class AgentRoles:
 
     def regression_command(self, ctx: AgentContext, patch: str, reproduction: Reproduction | None) -> str | None:
         """pytest ids of existing tests that reach the changed symbols (graph TESTS/CALLS edges)."""
-        import agents
 
         exclude = [reproduction.test_path] if reproduction else []
         try:

@@ -36,10 +36,9 @@ def route_by_role(state: SolveState) -> str:
 def after_reproduce(state: SolveState, limits: Limits) -> str:
     """A reproduction must fail on the unmodified code; otherwise the tester tries again."""
     repro = state.reproduction
-    if repro is None or not repro.failed_before:
-        if state.attempts <= limits.subtask_retries:
-            return "reproduction_retry"
-        # Proceed without a trusted reproduction: the result can then only be "unvalidated".
+    if (repro is None or not repro.failed_before) and state.attempts <= limits.subtask_retries:
+        return "reproduction_retry"
+    # Without a trusted reproduction the run proceeds, but its result can only be "unvalidated".
     return "next_subtask"
 
 

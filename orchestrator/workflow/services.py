@@ -14,7 +14,14 @@ import structlog
 
 from orchestrator.progress import Progress
 from orchestrator.records import RunRecorder
-from orchestrator.workflow.ports import AgentContext, GraphOpener, GraphPort, Roles, Sandbox, SandboxOpener
+from orchestrator.workflow.ports import (
+    AgentContext,
+    GraphOpener,
+    GraphPort,
+    Roles,
+    Sandbox,
+    SandboxOpener,
+)
 from orchestrator.workflow.routing import Limits
 from orchestrator.workflow.state import SolveState, Spend
 

@@ -62,6 +62,7 @@ class Reproduction(_Rec):
 class TestRun(_Rec):
     """One command run as evidence."""
 
+    __test__ = False  # not a pytest test class
     name: str
     """reproduction | regression | differential"""
     command: str

@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.ingest import IngestError, load_dataset_row, load_issue, parse_issue_url, prepare_repo
+from orchestrator.ingest import (
+    IngestError,
+    load_dataset_row,
+    load_issue,
+    parse_issue_url,
+    prepare_repo,
+)
 from tests.workflow.fake_github import github_server, issue_routes
 
 
