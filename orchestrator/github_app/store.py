@@ -168,10 +168,14 @@ class JobStore:
             db.execute("UPDATE jobs SET state = 'queued' WHERE state = 'running'")
         return ids
 
-    def claim(self) -> Job | None:
-        """The oldest queued job, now marked running with one more attempt."""
+    def claim(self, kinds: tuple[JobKind, ...] = tuple(JobKind)) -> Job | None:
+        """The oldest queued job of one of `kinds`, now marked running with one more attempt."""
+        marks = ",".join("?" * len(kinds))
         with self._tx() as db:
-            row = db.execute("SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1").fetchone()
+            row = db.execute(
+                f"SELECT id FROM jobs WHERE state = 'queued' AND kind IN ({marks}) ORDER BY id LIMIT 1",
+                [k.value for k in kinds],
+            ).fetchone()
             if row is None:
                 return None
             db.execute(

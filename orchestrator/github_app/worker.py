@@ -1,4 +1,4 @@
-"""The embedded worker pool: threads that claim queued jobs and run them one at a time each.
+"""The embedded worker pool: `app.workers` solve threads and one notice thread, each running one job at a time.
 
 Queue bookkeeping (claim, spend reservation, outcome) happens here; the work itself is `run_job`,
 which only sees plain data. Threads are daemons: stopping the server mid-job leaves the job
@@ -42,8 +42,11 @@ class WorkerPool:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for i in range(max(1, self._settings.app.workers)):
-            thread = threading.Thread(target=self._loop, name=f"orch-app-worker-{i}", daemon=True)
+        lanes = [(f"orch-app-solver-{i}", (JobKind.SOLVE,)) for i in range(max(1, self._settings.app.workers))]
+        # Notices are one comment each; they must not wait behind hour-long solves.
+        lanes.append(("orch-app-notices", (JobKind.NOTICE,)))
+        for name, kinds in lanes:
+            thread = threading.Thread(target=self._loop, args=(kinds,), name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
 
@@ -58,10 +61,10 @@ class WorkerPool:
         for thread in self._threads:
             thread.join(timeout)
 
-    def _loop(self) -> None:
+    def _loop(self, kinds: tuple[JobKind, ...]) -> None:
         while not self._stop.is_set():
             try:
-                job = self._store.claim()
+                job = self._store.claim(kinds)
             except Exception:
                 log.exception("claim_failed")
                 job = None

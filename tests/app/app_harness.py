@@ -22,6 +22,7 @@ from orchestrator.github_app.store import Job
 HERE = Path(__file__).resolve().parent
 SECRET = "test-webhook-secret"
 OWNER, REPO, ISSUE = "octo", "demo", 7
+APP_ID = 31337
 
 
 def free_port() -> int:

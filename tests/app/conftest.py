@@ -6,12 +6,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from app_harness import ISSUE, OWNER, REPO, AppProcess, git
+from app_harness import APP_ID, ISSUE, OWNER, REPO, AppProcess, git
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fake_github import FakeGitHub, ServerThread
 
-APP_ID = 31337
 GREET = 'def greet(name):\n    return "Helo, " + name\n'
 TEST = 'from greet import greet\n\n\ndef test_hello():\n    assert greet("you") == "Hello, you"\n'
 

@@ -98,6 +98,9 @@ def stand_in_blocking_fix(request: SolveRequest, settings: OrchSettings) -> Solv
     send a second trigger) while the job is provably mid-solve.
     """
     state = _state_dir(request)
+    assert request.runs_dir is not None and request.run_id is not None
+    # The real workflow writes its run record from the first step on; a resumed job finds it.
+    (request.runs_dir / request.run_id).mkdir(parents=True, exist_ok=True)
     (state / "solver-started").touch()
     deadline = time.monotonic() + 120
     while not (state / "solver-release").exists():
