@@ -98,3 +98,19 @@ def test_budget_stops_the_planner_before_the_call(scripted, pagekit_graph) -> No
     with pytest.raises(CostLimitExceeded):
         Planner(model, pagekit_graph).run(PlannerInput(issue=ISSUE))
     assert model.chat.calls_made == 0 and model.budget.usage().cost_usd == 0
+
+
+def test_a_recorded_planner_run_replays_and_divergence_fails_loudly(scripted, pagekit_graph, tmp_path) -> None:
+    from agents import BudgetSettings, CassetteDivergence, ModelSettings, ScriptedChatModel, build_model_client
+
+    cassette = tmp_path / "planner.jsonl"
+    rec = build_model_client(ModelSettings(name="openai:gpt-4.1-mini", cassette=str(cassette)), BudgetSettings(),
+                             chat=ScriptedChatModel(responses=[call("find_symbol", name="page_count"), submit()]),
+                             env={"OPENAI_API_KEY": "x"})
+    first = Planner(rec, pagekit_graph).run(PlannerInput(issue=ISSUE, localization=LOCALIZATION))
+    replay = build_model_client(ModelSettings(name=f"replay:{cassette}"), BudgetSettings(), env={})
+    again = Planner(replay, pagekit_graph).run(PlannerInput(issue=ISSUE, localization=LOCALIZATION))
+    assert again.plan == first.plan and again.input_tokens == first.input_tokens
+    changed = build_model_client(ModelSettings(name=f"replay:{cassette}"), BudgetSettings(), env={})
+    with pytest.raises(CassetteDivergence, match="request 1 diverges"):
+        Planner(changed, pagekit_graph).run(PlannerInput(issue=ISSUE + " (edited)", localization=LOCALIZATION))
