@@ -101,7 +101,13 @@ def test_budget_stops_the_planner_before_the_call(scripted, pagekit_graph) -> No
 
 
 def test_a_recorded_planner_run_replays_and_divergence_fails_loudly(scripted, pagekit_graph, tmp_path) -> None:
-    from agents import BudgetSettings, CassetteDivergence, ModelSettings, ScriptedChatModel, build_model_client
+    from agents import (
+        BudgetSettings,
+        CassetteDivergence,
+        ModelSettings,
+        ScriptedChatModel,
+        build_model_client,
+    )
 
     cassette = tmp_path / "planner.jsonl"
     rec = build_model_client(ModelSettings(name="openai:gpt-4.1-mini", cassette=str(cassette)), BudgetSettings(),
