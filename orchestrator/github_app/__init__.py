@@ -4,7 +4,8 @@ Deliveries are verified and queued by `webhook`, run by the `worker` pool as `jo
 call the solve workflow through an injectable solver and publish through `client` and `gitops`.
 """
 
-from orchestrator.github_app.auth import AppConfigError, InstallationTokens
+from orchestrator.github_app.auth import InstallationTokens
+from orchestrator.github_app.errors import AppConfigError, GitHubApiError
 from orchestrator.github_app.events import Trigger, decide
 from orchestrator.github_app.job import JobOutcome, run_job
 from orchestrator.github_app.manifest import app_manifest
@@ -15,6 +16,7 @@ from orchestrator.github_app.store import Job, JobState, JobStore
 
 __all__ = [
     "AppConfigError",
+    "GitHubApiError",
     "InstallationTokens",
     "Job",
     "JobOutcome",

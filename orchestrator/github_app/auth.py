@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from githubkit import AppAuthStrategy, GitHub
+from githubkit.cache import MemCacheStrategy
+from githubkit.exception import GitHubException, RequestFailed
 
 from orchestrator.config.model import AppSettings
-
-
-class AppConfigError(Exception):
-    """The App cannot run with this configuration; one line naming the setting."""
+from orchestrator.github_app.errors import AppConfigError, GitHubApiError
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,12 @@ def read_private_key(app: AppSettings) -> str:
 
 
 def api_client(api_url: str, auth: object) -> GitHub:
-    """A githubkit client for `api_url`; HTTP caching off, since the App's reads must be fresh."""
-    return GitHub(auth, base_url=api_url, http_cache=False, timeout=30)  # type: ignore[arg-type]
+    """A githubkit client for `api_url`; HTTP caching off, since the App's reads must be fresh.
+
+    Its own cache, too: githubkit's default cache is process-wide and keys the App JWT by app id
+    only, so two Apps (or two keys of one App) in one process would share a JWT.
+    """
+    return GitHub(auth, base_url=api_url, http_cache=False, timeout=30, cache_strategy=MemCacheStrategy())  # type: ignore[arg-type]
 
 
 class InstallationTokens:
@@ -84,6 +87,11 @@ class InstallationTokens:
             return current.token
 
     def _exchange(self, installation_id: int) -> InstallationToken:
-        data = self._app.rest.apps.create_installation_access_token(installation_id).json()
+        try:
+            data = self._app.rest.apps.create_installation_access_token(installation_id).json()
+        except RequestFailed as exc:
+            raise GitHubApiError("exchange the App JWT for an installation token", exc.response.status_code) from None
+        except GitHubException as exc:
+            raise GitHubApiError(f"exchange the App JWT for an installation token ({type(exc).__name__})", None) from None
         expires = datetime.strptime(data["expires_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         return InstallationToken(token=data["token"], expires_at=expires)

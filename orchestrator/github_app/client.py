@@ -13,16 +13,9 @@ from githubkit import GitHub, TokenAuthStrategy
 from githubkit.exception import GitHubException, RequestFailed
 
 from orchestrator.github_app.auth import InstallationTokens, api_client
+from orchestrator.github_app.errors import GitHubApiError
 
 T = TypeVar("T")
-
-
-class GitHubApiError(Exception):
-    """A GitHub call failed; the message names the call and the status, never a token."""
-
-    def __init__(self, what: str, status: int | None) -> None:
-        super().__init__(f"GitHub API: {what} failed" + (f" with status {status}" if status else ""))
-        self.status = status
 
 
 class RepoClient:

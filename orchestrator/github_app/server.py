@@ -15,7 +15,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from orchestrator.config import OrchSettings
-from orchestrator.github_app.auth import AppConfigError, read_private_key
+from orchestrator.github_app.auth import read_private_key
+from orchestrator.github_app.errors import AppConfigError
 from orchestrator.github_app.solver import Solver, load_solver
 from orchestrator.github_app.store import JobStore
 from orchestrator.github_app.webhook import WebhookHandler

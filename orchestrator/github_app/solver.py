@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TypeAlias
 
 from orchestrator.config import OrchSettings
-from orchestrator.github_app.auth import AppConfigError
+from orchestrator.github_app.errors import AppConfigError
 from orchestrator.workflow import SolveRequest, SolveResult
 
 Solver: TypeAlias = Callable[[SolveRequest, OrchSettings], SolveResult]
