@@ -93,3 +93,9 @@ def test_unknown_symbol_check_accepts_real_code(pagekit_graph, sandbox) -> None:
                 "        import math\n        total = max(len(self.items), 0)\n"
                 "        return math.ceil(total / self.per_page) if self.validate(1) else Page(1, [], False, False)")
     assert unknown_symbols(diff, pagekit_graph, sandbox.read_file) == []
+
+
+def test_star_imports_disable_the_unknown_symbol_guess(pagekit_graph, sandbox) -> None:
+    edit(sandbox, "pagekit/paginator.py", "from typing import Generic", "from math import *\nfrom typing import Generic")
+    diff = edit(sandbox, "pagekit/paginator.py", OLD, "        return ceil(self.count / self.per_page)")
+    assert unknown_symbols(diff, pagekit_graph, sandbox.read_file) == []
