@@ -26,8 +26,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from orchestrator.config import load_settings  # noqa: E402
-from orchestrator.workflow import SolveRequest  # noqa: E402
-from orchestrator.workflow import adapters, runner  # noqa: E402
+from orchestrator.workflow import (  # noqa: E402
+    SolveRequest,  # noqa: E402
+    adapters,
+    runner,
+)
 from orchestrator.workflow.json_roles import JsonRoles  # noqa: E402
 
 TARGET_MS = 20.0
