@@ -2,7 +2,7 @@
 
 `standin_solve` behaves as each dataset row's optional `standin` field says, deterministically:
   {"sleep": 0.5}                  wait, then finish
-  {"cost": 0.25}                  report this spend
+  {"cost": 0.25}                  report this spend (or stop at the instance's cap, as a solver does)
   {"crash": "raise"|"segfault"|"exit"}   fail the way a buggy or poisoned instance does
   {"hang": true}                  never return (the batch must kill it)
   {"infra": true}                 fail as the machine would (retryable with --retry-infra)
@@ -41,6 +41,8 @@ def standin_solve(spec: TaskSpec) -> InstanceResult:
     how = dict(spec.instance.get("standin") or {})
     started = time.monotonic()
     run_dir = Path(spec.instance_dir)
+    # Lets a test find the processes that are inside a task (past worker start-up).
+    (run_dir / "standin.pid").write_text(str(os.getpid()))
     if how.get("infra") or (how.get("infra_once") and spec.attempt == 1):
         raise InfraError("stand-in: simulated infrastructure failure")
     crash = how.get("crash")
@@ -57,11 +59,17 @@ def standin_solve(spec: TaskSpec) -> InstanceResult:
         time.sleep(float(how["sleep"]))
     if how.get("container"):
         _burn_in_container(**how["container"])
+    cost = float(how.get("cost", 0.0))
+    if spec.cost_cap_usd is not None and cost > spec.cost_cap_usd:
+        # What a real solver does at its cap: stop before the call that would pass it.
+        return InstanceResult(instance_id=spec.instance_id, repo=spec.repo, status=InstanceStatus.BUDGET_EXHAUSTED,
+                              cost_usd=spec.cost_cap_usd, duration_s=time.monotonic() - started, run_dir=str(run_dir),
+                              error=f"cost cap ${spec.cost_cap_usd:g} reached", detail={"solver": "stand-in"})
     patch = "" if how.get("no_patch") else standin_patch(spec.instance_id)
     (run_dir / "patch.diff").write_text(patch, encoding="utf-8")
     return InstanceResult(
         instance_id=spec.instance_id, repo=spec.repo, status=InstanceStatus.PATCHED if patch else InstanceStatus.NO_PATCH,
-        patch=patch, cost_usd=float(how.get("cost", 0.0)), duration_s=time.monotonic() - started,
+        patch=patch, cost_usd=cost, duration_s=time.monotonic() - started,
         run_dir=str(run_dir), detail={"solver": "stand-in"},
     )
 
