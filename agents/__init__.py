@@ -4,6 +4,12 @@ Model layer: `build_model_client(settings, budget)` turns `model.name` (`provide
 `ModelClient`; every call goes through `ModelClient.complete`, which enforces the `RunBudget`
 before calling (raising a `BudgetExceeded` subclass), retries transient errors, prices usage
 from configs/models.yaml, emits `ModelCallEvent`s to hooks and can record a cassette.
+
+Roles: each is a dataclass of its collaborators (model client, graph, sandbox) with a typed
+`run(input) -> output` (the tester: `reproduce`, `regression_tests`, `validate`): `Planner`,
+`Coder`, `Tester`, `Reviewer`. They share `run_agent`, the loop that turns tool errors, invalid
+arguments and unknown tool names into observations and stops after consecutive failures.
+`BudgetExceeded` always propagates to the caller, which ends the run with its partial record.
 """
 
 from agents.actions import Action, FormatError, parse_reply, parse_text_action
