@@ -170,10 +170,25 @@ def extract(data: bytes) -> FileFacts:
             i = parents[i]
         return max(i, 0)
 
+    # Calls are most of the captures (800k in sympy): find the enclosing definition by line, keep
+    # the first line per (scope, callee text), and normalize each distinct text once.
+    owner = [0] * (n_lines + 2)  # innermost definition of each row; inner defs overwrite outer
+    for i in range(1, len(symbols)):
+        lo, hi = symbols[i].start_line - 1, symbols[i].end_line
+        owner[lo:hi] = [i] * (hi - lo)
+    first_row: dict[tuple[int, bytes], int] = {}
+    remember = first_row.setdefault
     for node in caps.get("call", ()):
-        target, last = _normalize_target(data[node.start_byte : node.end_byte].decode("utf-8", "replace"))
+        row = node.start_point[0]
+        remember((owner[row], node.text), row)
+    normalized: dict[bytes, tuple[str, str]] = {}
+    for (src, raw), row in first_row.items():
+        norm = normalized.get(raw)
+        if norm is None:
+            norm = normalized[raw] = _normalize_target(raw.decode("utf-8", "replace"))
+        target, last = norm
         if last and target != "super":
-            refs.append(Ref(enclosing(node.start_byte), CALL, target, last, "", node.start_point[0] + 1))
+            refs.append(Ref(src, CALL, target, last, "", row + 1))
 
     for node in caps.get("import", ()):
         src = enclosing(node.start_byte)

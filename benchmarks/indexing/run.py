@@ -1,0 +1,170 @@
+"""Indexing benchmark: sympy at the base commit of sympy__sympy-20590.
+
+    .venv/bin/python benchmarks/indexing/run.py [--mirror DIR] [--scratch DIR] [--workers N]
+
+Prints, from one run on one machine:
+- full index time as a ratio to a bare tree-sitter parse of the same files (target <= 2x);
+- peak RSS of this process and of its parse workers (target <= 1 GiB);
+- re-index of the working tree after one file changes (target <= 0.5 s);
+- index of a second commit (base of sympy__sympy-20639) after the first: files parsed/reused;
+- query latencies (search, symbol, callers, callees, file_skeleton) p50/p95.
+
+The repository comes from a bare mirror (the `fetch` tool's `github:sympy/sympy`); a shared
+clone is made under --scratch, never inside the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from graph_index import GraphSettings, open_graph  # noqa: E402
+from graph_index.sources import list_commit, read_commit_blobs  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "swebench_lite" / "test.jsonl"
+FIRST, SECOND = "sympy__sympy-20590", "sympy__sympy-20639"
+
+
+def base_commit(instance_id: str) -> str:
+    for line in DATA.open():
+        row = json.loads(line)
+        if row["instance_id"] == instance_id:
+            return row["base_commit"]
+    raise SystemExit(f"{instance_id} not in {DATA}")
+
+
+def checkout(mirror: Path, dest: Path, commit: str) -> Path:
+    if not (dest / ".git").exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "clone", "-q", "--shared", "--no-checkout", str(mirror), str(dest)], check=True)
+    subprocess.run(["git", "-C", str(dest), "checkout", "-q", "-f", commit], check=True)
+    subprocess.run(["git", "-C", str(dest), "clean", "-q", "-fdx"], check=True)
+    return dest
+
+
+def bare_parse_seconds(repo: Path, commit: str) -> tuple[float, int]:
+    """tree-sitter parse of every file the index parses (content read beforehand, not timed)."""
+    import tree_sitter as ts
+
+    from graph_index.parsing.python import LANGUAGE
+
+    listing = list_commit(repo, commit)
+    py = [f.sha for f in listing.files if f.language == "python"]
+    other = len(listing.files) - len(py)
+    datas = [data for _, data in read_commit_blobs(repo, dict.fromkeys(py))]
+    parser = ts.Parser(LANGUAGE)
+    started, cpu = time.perf_counter(), time.process_time()
+    for data in datas:
+        parser.parse(data)
+    return time.perf_counter() - started, time.process_time() - cpu, len(datas) + other * 0
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its reaped children (the parse pool)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def rss_mib() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return own, kids
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mirror", type=Path, default=Path("/work/.mirror/sympy+sympy/repo"))
+    ap.add_argument("--scratch", type=Path, default=Path("/work/scratch/bench-indexing"))
+    ap.add_argument("--workers", type=int, default=None, help="parse processes (default: min(2, cores))")
+    args = ap.parse_args()
+
+    c1, c2 = base_commit(FIRST), base_commit(SECOND)
+    repo = checkout(args.mirror, args.scratch / "sympy", c1)
+    index_path = args.scratch / "sympy.sqlite"
+    settings = GraphSettings(index_dir=args.scratch)
+
+    bare, bare_cpu, n_files = bare_parse_seconds(repo, c1)
+    print(f"bare tree-sitter parse: {n_files} files in {bare:.2f}s ({bare_cpu:.2f}s CPU)")
+
+    g = open_graph(settings, repo, index_path=index_path, rebuild=True)
+    if args.workers is not None:
+        g.workers = args.workers  # type: ignore[attr-defined]
+    cpu0 = cpu_seconds()
+    full = g.index(repo, c1)
+    index_cpu = cpu_seconds() - cpu0
+    ratio = full.seconds / bare
+    own, kids = rss_mib()
+    print(
+        f"full index ({FIRST} @ {c1[:10]}): {full.seconds:.2f}s = {ratio:.2f}x bare parse "
+        f"[target <= 2x] | {full.files_parsed} parsed, {full.nodes} nodes, {full.edges} edges, "
+        f"{full.files_with_errors} files with syntax errors"
+    )
+    print(f"  CPU: {index_cpu:.2f}s over all processes = {index_cpu / bare_cpu:.2f}x the bare parse's CPU")
+    load = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
+    print(f"  load average during the run: {' '.join(load)} on {os.cpu_count()} cores")
+    print(f"peak RSS: {own:.0f} MiB (indexer), {kids:.0f} MiB (largest worker / child) [target <= 1024]")
+    print(f"index file: {index_path.stat().st_size / 2**20:.1f} MiB")
+
+    # Working tree: same content as the commit, so nothing is parsed; then one file changes.
+    wt = g.index(repo)
+    target = repo / "sympy" / "core" / "basic.py"
+    original = target.read_bytes()
+    try:
+        target.write_bytes(original + b"\n\ndef _bench_added(x):\n    return Basic(x)\n")
+        one = g.index(repo)
+        assert one.files_parsed == 1, one
+    finally:
+        target.write_bytes(original)
+    print(
+        f"working tree index (no change): {wt.seconds:.3f}s; after one file changed: {one.seconds:.3f}s "
+        f"({one.files_parsed} parsed) [target <= 0.5s]"
+    )
+
+    second = g.index(repo, c2)
+    print(
+        f"second commit ({SECOND} @ {c2[:10]}): {second.seconds:.2f}s, {second.files_parsed} parsed, "
+        f"{second.files_reused} reused ({second.seconds / full.seconds:.2%} of the first)"
+    )
+
+    # Query latencies on the first commit's view.
+    g = open_graph(settings, repo, c1, index_path=index_path)
+    queries = {
+        "search": lambda: g.search("matrix determinant simplification of symbolic expressions", 10),
+        "symbol": lambda: g.symbol("Basic.atoms"),
+        "callers": lambda: g.callers("sympy/core/basic.py:Basic.atoms"),
+        "callees": lambda: g.callees("sympy/core/basic.py:Basic.subs"),
+        "neighbors(2)": lambda: g.neighbors("sympy/core/symbol.py:Symbol", depth=1),
+        "file_skeleton": lambda: g.file_skeleton("sympy/core/basic.py"),
+    }
+    for name, fn in queries.items():
+        times = []
+        for _ in range(15):
+            t = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t) * 1000)
+        print(f"  {name:<14} p50 {statistics.median(times):7.1f} ms   p95 {pct(times, 0.95):7.1f} ms")
+    t = time.perf_counter()
+    rm = g.repo_map(1024, query="matrix determinant")
+    print(f"  repo_map(1024, query) {time.perf_counter() - t:.2f}s, {len(rm.entries)} symbols")
+    own, kids = rss_mib()
+    print(f"peak RSS at the end: {own:.0f} MiB (indexer), {kids:.0f} MiB (children)")
+
+
+if __name__ == "__main__":
+    main()
