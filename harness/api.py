@@ -25,7 +25,10 @@ def _repos(settings: HarnessSettings, repos_dir: Path | str | None) -> RepoSourc
 
 
 def _builder(settings: HarnessSettings) -> ImageBuilder:
-    return ImageBuilder(connect(), _cache(settings), build_network=settings.build_network)
+    return ImageBuilder(
+        connect(), _cache(settings), build_network=settings.build_network,
+        base_source=settings.base_source, registry_image=settings.registry_image,
+    )
 
 
 def evaluate_predictions(
@@ -56,6 +59,8 @@ def evaluate_predictions(
         eval_timeout=settings.eval_timeout,
         workers=workers,
         build_network=settings.build_network,
+        base_source=settings.base_source,
+        registry_image=settings.registry_image,
     )
     return run_evaluation(instances, preds, opts, report_path=Path(report) if report else None, on_result=on_result)
 

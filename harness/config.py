@@ -29,6 +29,12 @@ class HarnessSettings(BaseModel):
     """Image build logs, build locks and cloned repositories (`repos/<owner>/<name>.git`)."""
     build_network: str = "host"
     """Docker network for image builds, which download packages (containers never get one)."""
+    base_source: Literal["local", "registry", "auto"] = "local"
+    """Where base images come from: `local` (built from a Debian root fs; Python 3.9/3.11/3.13
+    only), `registry` (`registry_image`, exact Python versions), or `auto` (registry, falling back
+    to local when the pull fails)."""
+    registry_image: str = "python:{python}-slim"
+    """Registry base image; `{python}` is the spec's Python version."""
     repos_dir: str | None = None
     """Default for `--repos-dir`: `DIR/<owner>/<name>` holds git repositories, for machines that
     cannot clone from GitHub. None clones into `cache_dir`."""

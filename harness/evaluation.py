@@ -153,6 +153,8 @@ class EvalOptions:
     build_network: str = "host"
     max_output: int = 64 * 1024 * 1024
     specs: SpecRegistry | None = None
+    base_source: str = "local"
+    registry_image: str = "python:{python}-slim"
 
 
 def _write(path: Path, text: str) -> None:
@@ -194,7 +196,7 @@ def evaluate_instance(
         return done("error", f"engine_unavailable: {engine_error}", "infra")
     try:
         spec = (opts.specs or default_registry()).get(instance.repo, instance.version)
-        if spec.python_substituted:
+        if spec.python_substituted and opts.base_source == "local":
             result.python_substituted = f"{spec.python} -> {spec.release}"
         t0 = time.monotonic()
         image = builder.ensure_instance(
@@ -326,7 +328,9 @@ def run_evaluation(
     try:
         client = connect()
         reap_orphans(client)
-        builder = ImageBuilder(client, opts.cache_dir, build_network=opts.build_network)
+        builder = ImageBuilder(
+            client, opts.cache_dir, build_network=opts.build_network, base_source=opts.base_source, registry_image=opts.registry_image
+        )
     except EngineUnavailable as exc:
         engine_error = str(exc)
         log.error("eval.engine_unavailable", error=engine_error)

@@ -132,8 +132,19 @@ def build_requires(src: Path) -> list[str]:
 class ImageBuilder:
     """Builds and caches base, environment and instance images through the docker SDK."""
 
-    def __init__(self, client: Any, cache_dir: Path, *, build_network: str = "host", ca_bundle: Path | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        cache_dir: Path,
+        *,
+        build_network: str = "host",
+        ca_bundle: Path | None = None,
+        base_source: str = "local",
+        registry_image: str = "python:{python}-slim",
+    ) -> None:
         self.client = client
+        self.base_source = base_source
+        self.registry_image = registry_image
         self.cache_dir = cache_dir
         self.logs_dir = cache_dir / "build-logs"
         self.logs_dir.mkdir(parents=True, exist_ok=True)
@@ -239,10 +250,46 @@ class ImageBuilder:
                 raise ImageBuildError("base", tag, f"base-image.sh exited {done.returncode}", tail, log_path)
         return tag
 
+    def ensure_base_for(self, spec: EnvSpec) -> str:
+        """The base image serving `spec`'s Python: from a registry when configured and reachable
+        (exact Python version), else built locally from Debian (nearest Python version)."""
+        if self.base_source in ("registry", "auto"):
+            try:
+                return self._registry_base(spec.python)
+            except Exception as exc:
+                if self.base_source == "registry":
+                    raise ImageBuildError("base", self.registry_image.format(python=spec.python), str(exc)[:300]) from exc
+                log.warning("image.registry_unreachable", python=spec.python, error=str(exc)[:200], fallback=spec.release)
+        return self.ensure_base(spec.release)
+
+    def _registry_base(self, python: str) -> str:
+        tag = f"orch-base:py{python}"
+        if self.exists(tag):
+            return tag
+        upstream = self.registry_image.format(python=python)
+        with self._lock(f"base-py{python}"):
+            if self.exists(tag):
+                return tag
+            if not self.exists(upstream):
+                repo, _, version = upstream.rpartition(":")
+                self.client.images.pull(repo, tag=version)
+            # The same contract as the local recipe: git, patch, procps, build tools, user orch.
+            dockerfile = (
+                f"FROM {upstream}\nCOPY orch-ca.crt /opt/orch/ca.crt\n"
+                "RUN apt-get -o Acquire::https::CAInfo=/opt/orch/ca.crt update -qq "
+                "&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "
+                "git patch procps bc build-essential ca-certificates "
+                "&& rm -rf /var/lib/apt/lists/* && groupadd -g 1000 orch && useradd -m -u 1000 -g 1000 -s /bin/bash orch "
+                "&& ln -sf \"$(command -v python3)\" /usr/bin/python3 2>/dev/null || true\n"
+                "ENV LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1\n"
+            )
+            self._build("base", tag, self._context(dockerfile, self._ca_files()), {"orch.kind": "base", "orch.python": python})
+        return tag
+
     # -- environment ---------------------------------------------------------------------------
     def env_plan(self, spec: EnvSpec, repos: RepoSource, env_commit: str | None) -> tuple[str, str, dict[str, bytes], str]:
         """(tag, key, extra files, Dockerfile) for the environment layer, without building."""
-        base = self.ensure_base(spec.release)
+        base = self.ensure_base_for(spec)
         requirements: list[str] = []
         packages: list[str] = []
         if spec.packages == "requirements.txt":
@@ -298,7 +345,7 @@ class ImageBuilder:
             return tag
         with self._lock(key):
             if not self.exists(tag):
-                if spec.python_substituted:
+                if spec.python_substituted and self.base_source == "local":
                     log.warning("image.python_substituted", repo=spec.repo, wanted=spec.python, release=spec.release)
                 self._build("env", tag, self._context(dockerfile, files), {"orch.kind": "env", "orch.key": key, "orch.repo": spec.repo, "orch.version": spec.version})
         return tag

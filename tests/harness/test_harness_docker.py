@@ -113,3 +113,16 @@ def test_sandbox_start_cost(docker_client, base_image) -> None:
             sb.run("true")
         times.append(time.monotonic() - t)
     assert sorted(times)[2] < 5.0  # generous: CI shares two cores; benchmarks hold the real figure
+
+
+def test_unreachable_registry_falls_back_to_the_local_base(docker_client, base_image, tmp_path) -> None:
+    from harness.images import ImageBuildError, ImageBuilder
+    from harness.specs import EnvSpec
+
+    # A registry on a closed loopback port: the pull fails at once, and only loopback is touched.
+    spec = EnvSpec(repo="o/r", version="1", python="3.11")
+    auto = ImageBuilder(docker_client, tmp_path, base_source="auto", registry_image="127.0.0.1:1/orch-none:{python}")
+    assert auto.ensure_base_for(spec) == base_image
+    strict = ImageBuilder(docker_client, tmp_path, base_source="registry", registry_image="127.0.0.1:1/orch-none:{python}")
+    with pytest.raises(ImageBuildError, match="base image"):
+        strict.ensure_base_for(spec)
