@@ -119,6 +119,22 @@ def make_eval_script(instance: Instance, spec: EnvSpec, nonce: str) -> str:
     return "\n".join(lines)
 
 
+_NETWORK_FAILURE = re.compile(
+    r"Temporary failure in name resolution|Name or service not known|Network is unreachable|No route to host"
+    r"|Failed to establish a new connection|getaddrinfo failed|Could not resolve host"
+)
+
+
+def network_failures(log: str) -> int:
+    """Lines showing a test tried to reach the network (which sandboxes never have).
+
+    SWE-bench labelled some instances with network access (e.g. old requests suites call
+    httpbin.org); here those tests fail closed, and the cause should say so rather than blame
+    the patch.
+    """
+    return len(_NETWORK_FAILURE.findall(log))
+
+
 @dataclass(frozen=True)
 class ParsedOutput:
     test_log: str
@@ -257,6 +273,10 @@ def evaluate_instance(
         ts = verdict.tests_status
         f2p, p2p = ts["FAIL_TO_PASS"]["failure"], ts["PASS_TO_PASS"]["failure"]
         cause = f"tests_failed: FAIL_TO_PASS {len(f2p)} failing{(' e.g. ' + f2p[0]) if f2p else ''}; PASS_TO_PASS {len(p2p)} failing{(' e.g. ' + p2p[0]) if p2p else ''}"
+        net = network_failures(parsed.test_log)
+        if net:
+            result.extra["network_failure_lines"] = net
+            cause += f"; network-dependent: {net} log lines show DNS/connection failures (sandboxes have no network)"
     return done("unresolved", cause, verdict=verdict)
 
 

@@ -178,3 +178,8 @@ def test_user_yaml_specs(tmp_path) -> None:
 def test_requirements_follow_includes_and_drop_self_installs() -> None:
     files = {"req/dev.txt": "-r base.txt\npytest==8.0  # pinned\n-e .\n", "req/base.txt": "click==8.1\n# comment\n.[extra]\n"}
     assert resolve_requirements(files.get, "req/dev.txt") == ["click==8.1", "pytest==8.0"]
+
+
+def test_network_failures_are_recognised() -> None:
+    log = "E   socket.gaierror: [Errno -3] Temporary failure in name resolution\nE   ConnectionError: Network is unreachable\nok\n"
+    assert ev.network_failures(log) == 2 and ev.network_failures("all fine\n") == 0
