@@ -24,11 +24,15 @@ _PR_SET_CHILD_SUBREAPER = 36
 
 def _orch_batch(tmp_path: Path, dataset: Path, *extra: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORCH_")}
+    # Output goes to files, not pipes: reading a pipe to its end would wait for any process that
+    # inherited it, which is exactly what must not outlive the batch.
+    out = (tmp_path / "batch.out").open("a")
+    err = (tmp_path / "batch.err").open("a")
     return subprocess.Popen(
         [sys.executable, "-m", "orchestrator", "--set", f"run.runs_dir={tmp_path / 'runs'}", "batch",
          "--dataset", str(dataset), "--run-id", "killed", "--model", "scripted:test", "-j", "2",
          "--task", TASK, *extra],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env, stdout=out, stderr=err, text=True,
     )
 
 
@@ -76,13 +80,12 @@ def _kill_when(proc: subprocess.Popen, predictions: Path, at_least: int) -> set[
     workers: set[int] = set()
     # Wait for a worker that is inside its task (the stand-in wrote its pid) with time left.
     while len(_lines(predictions)) < at_least or not workers:
-        assert proc.poll() is None, proc.communicate()
+        assert proc.poll() is None, "batch ended before it could be killed"
         assert time.monotonic() < deadline, "batch made no progress"
         time.sleep(0.05)
         workers = {w for w in _in_task(predictions.parent) if _alive(w) and _task_age(predictions.parent, w) < 1.0}
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
-    proc.communicate()
     return workers
 
 
@@ -106,8 +109,8 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path: Path,
     assert second_lines[: len(first_lines)] == first_lines
 
     final = _orch_batch(tmp_path, dataset)
-    out, err = final.communicate(timeout=120)
-    assert final.returncode == 0, err
+    assert final.wait(120) == 0, (tmp_path / "batch.err").read_text()[-2000:]
+    out = (tmp_path / "batch.out").read_text()
     lines = _lines(predictions)
     assert lines[: len(second_lines)] == second_lines
     records = [json.loads(line) for line in lines]
