@@ -21,6 +21,7 @@ from orchestrator.github_app.client import RepoClient
 from orchestrator.github_app.solver import Solver, load_solver
 from orchestrator.github_app.store import Job, JobKind, JobState
 from orchestrator.logs import bind_context
+from orchestrator.records.model import REQUEST
 from orchestrator.workflow import Budgets, SolveRequest, SolveResult, SolveStatus
 
 log = structlog.get_logger(__name__)
@@ -129,7 +130,8 @@ class _SolveJob:
             commit=base_commit,
             budgets=Budgets(cost_usd=self.budget_usd),
             run_id=run_id,
-            resume=(runs_dir / run_id).exists(),
+            # A restart mid-solve continues the run from its checkpoints instead of starting over.
+            resume=(runs_dir / run_id / REQUEST).exists(),
             runs_dir=runs_dir,
         )
         solver = self.solver or load_solver(self.app.solver)

@@ -7,33 +7,45 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.github_app.events import Trigger
+from orchestrator.records.model import PLAN, SUMMARY
 from orchestrator.workflow import SolveResult
 
 _MAX_LIST = 20
 
 
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
 def run_summary(run_dir: Path | None) -> dict[str, Any]:
     """The run record's summary.json, or {} when the run left none (e.g. it never started)."""
-    if run_dir is None:
-        return {}
-    try:
-        data = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    data = _read_json(run_dir / SUMMARY) if run_dir else None
     return data if isinstance(data, dict) else {}
 
 
+def run_plan(run_dir: Path | None) -> Any:
+    """The run record's plan.json ({"summary", "subtasks": [{"role", "goal", ...}]}), or None."""
+    return _read_json(run_dir / PLAN) if run_dir else None
+
+
 def render_plan(plan: Any) -> str:
-    """summary.json's `plan`: a string, or a list of subtasks (strings or objects with a title)."""
+    """A plan as Markdown: its summary, then the subtasks in order with the role of each."""
     if not plan:
         return "_No plan was recorded._"
     if isinstance(plan, str):
         return plan.strip()
+    if isinstance(plan, dict) and isinstance(plan.get("subtasks"), list):
+        head = str(plan.get("summary") or "").strip()
+        steps = render_plan(plan["subtasks"]) if plan["subtasks"] else ""
+        return "\n\n".join(part for part in (head, steps) if part) or "_No plan was recorded._"
     if isinstance(plan, list):
         lines = []
         for i, item in enumerate(plan[:_MAX_LIST], 1):
             if isinstance(item, dict):
-                title = item.get("title") or item.get("goal") or item.get("description") or json.dumps(item)[:200]
+                title = item.get("goal") or item.get("title") or item.get("description") or json.dumps(item)[:200]
                 role = f" ({item['role']})" if item.get("role") else ""
                 lines.append(f"{i}. {title}{role}")
             else:
@@ -64,13 +76,12 @@ def pr_title(trigger: Trigger, issue_title: str) -> str:
 
 
 def pr_body(trigger: Trigger, result: SolveResult, budget_usd: float) -> str:
-    summary = run_summary(result.run_dir)
     return "\n\n".join(
         [
             f"Fixes #{trigger.issue_number}. Draft opened by orch for @{trigger.sender}; "
             "review it like any contribution before marking it ready.",
             f"**Outcome:** {result.status.value}. {result.message}".strip(),
-            "## Plan\n" + render_plan(summary.get("plan")),
+            "## Plan\n" + render_plan(run_plan(result.run_dir)),
             "## Test evidence\n" + render_tests(result.tests),
             "## Spend\n" + render_spend(result, budget_usd),
             f"Run `{result.run_id}`.",

@@ -22,10 +22,14 @@ from orchestrator.workflow import SolveRequest, SolveResult, SolveStatus
 
 BUGGY = 'return "Helo, " + name\n'
 FIXED = 'return "Hello, " + name\n'
-PLAN = [
-    {"title": "Reproduce the misspelled greeting with a failing test", "role": "tester"},
-    {"title": "Fix the greeting in greet.py", "role": "coder"},
-]
+# The run record's files, in the workflow's formats (orchestrator/records/model.py).
+PLAN = {
+    "summary": "The greeting drops an l.",
+    "subtasks": [
+        {"id": "s1", "role": "tester", "goal": "Reproduce the misspelled greeting with a failing test"},
+        {"id": "s2", "role": "coder", "goal": "Fix the greeting in greet.py"},
+    ],
+}
 TESTS = {"tests/test_greet.py::test_hello": "passed", "tests/test_greet.py::test_name": "passed"}
 COST_USD = 0.42
 
@@ -39,6 +43,7 @@ def _record(request: SolveRequest, solver: str) -> Path:
     assert request.runs_dir is not None and request.run_id is not None and request.repo is not None
     run_dir = request.runs_dir / request.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "request.json").write_text(request.model_dump_json())
     call = {
         "solver": solver,
         "run_id": request.run_id,
@@ -61,7 +66,8 @@ def stand_in_fix(request: SolveRequest, settings: OrchSettings) -> SolveResult:
     old = (Path(request.repo or "") / "greet.py").read_text()
     new = old.replace(BUGGY, FIXED)
     patch = "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), "a/greet.py", "b/greet.py"))
-    (run_dir / "summary.json").write_text(json.dumps({"status": "resolved", "plan": PLAN, "cost_usd": COST_USD}))
+    (run_dir / "plan.json").write_text(json.dumps(PLAN))
+    (run_dir / "summary.json").write_text(json.dumps({"run_id": request.run_id, "status": "resolved", "cost_usd": COST_USD}))
     return SolveResult(
         run_id=request.run_id or "",
         status=SolveStatus.RESOLVED,
@@ -79,7 +85,7 @@ def stand_in_fix(request: SolveRequest, settings: OrchSettings) -> SolveResult:
 def stand_in_failure(request: SolveRequest, settings: OrchSettings) -> SolveResult:
     """Ends like a run whose reviewer never approved: no usable patch."""
     run_dir = _record(request, "failure")
-    summary = {"status": "failed", "reason": "review rejected the patch twice", "cost_usd": 0.17}
+    summary = {"run_id": request.run_id, "status": "failed", "message": "review rejected the patch twice", "cost_usd": 0.17}
     (run_dir / "summary.json").write_text(json.dumps(summary))
     return SolveResult(
         run_id=request.run_id or "",
@@ -99,8 +105,10 @@ def stand_in_blocking_fix(request: SolveRequest, settings: OrchSettings) -> Solv
     """
     state = _state_dir(request)
     assert request.runs_dir is not None and request.run_id is not None
-    # The real workflow writes its run record from the first step on; a resumed job finds it.
-    (request.runs_dir / request.run_id).mkdir(parents=True, exist_ok=True)
+    # The real workflow writes its request first; a restarted job finds it and resumes the run.
+    run_dir = request.runs_dir / request.run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "request.json").write_text(request.model_dump_json())
     (state / "solver-started").touch()
     deadline = time.monotonic() + 120
     while not (state / "solver-release").exists():

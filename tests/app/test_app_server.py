@@ -46,7 +46,7 @@ def test_labelled_issue_becomes_exactly_one_draft_pr(start_app, fake_github: Fak
     assert pull["base"]["ref"] == "main" and pull["head"]["ref"] == f"orch/issue-{ISSUE}-job-{job.id}"
     body = pull["body"]
     assert f"Fixes #{ISSUE}" in body
-    assert "Fix the greeting in greet.py" in body  # the plan from the run record
+    assert "The greeting drops an l." in body and "2. Fix the greeting in greet.py (coder)" in body  # plan.json
     assert "`tests/test_greet.py::test_hello` | passed" in body  # the test evidence
     assert "$0.42 of a $1.50 cap" in body  # the spend, under the repository's lower cap
 
