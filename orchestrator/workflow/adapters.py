@@ -93,7 +93,7 @@ def _load_repo(sb: Any, repo_path: Path, commit: str) -> None:
     )
     if init.exit_code != 0:
         raise RuntimeError(f"cannot initialise the workspace: {init.output.strip()[-300:]}")
-    sb.base_commit = init.stdout.strip().splitlines()[-1]
+    # The sandbox takes HEAD as its base commit when first asked, which is this commit.
 
 
 def _chown_tar(data: bytes, prefix: str, uid: int = 1000, gid: int = 1000) -> bytes:
