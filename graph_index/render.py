@@ -33,6 +33,8 @@ def render_skeleton(module: Node | None, definitions: Sequence[Node]) -> str:
         level = depth.get(node.parent, -1) + 1 if ":" in node.parent else 0
         depth[node.id] = level
         indent = "    " * level
+        if level == 0 and out and out[-1] != "":
+            out.append("")
         sig_lines = node.signature.splitlines() or [node.name]
         out.extend(f"{indent}{line}" for line in sig_lines)
         out[-1] += ":" if not out[-1].rstrip().endswith((":", "{", ";")) and node.language == "python" else ""
@@ -40,8 +42,6 @@ def render_skeleton(module: Node | None, definitions: Sequence[Node]) -> str:
         has_children = any(n.parent == node.id for n in ordered)
         if not has_children:
             out.append(f"{indent}    ...")
-        if level == 0:
-            out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -386,6 +386,23 @@ class Resolver:
         return out
 
 
+def import_names(ref: Ref) -> set[str]:
+    """Names an import is found under: what it imports, the module's last part, the alias."""
+    out = {ref.target.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[-1]}
+    if ref.name and ref.name != "*":
+        out.add(ref.name)
+    if ref.alias:
+        out.add(ref.alias)
+    return out
+
+
+def used_names(ref: Ref) -> set[str]:
+    """Names under which a store indexes a ref for incoming-edge lookups."""
+    if ref.kind == IMPORT:
+        return import_names(ref)
+    return {ref.name} if ref.name else set()
+
+
 def _enclosing_class(symbols: list[Symbol], src: int) -> int | None:
     scope = src
     while scope > 0:

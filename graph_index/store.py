@@ -22,7 +22,7 @@ from pathlib import Path
 from graph_index.errors import GraphStoreError
 
 FORMAT = "orch-graph-index"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _SCHEMA = """
@@ -150,12 +150,18 @@ class SqliteStore:
                 sym_rows.append((next_sym, blob, idx, kind, name, qual, parent, start, end, sig, doc, chash))
                 fts_rows.append((next_sym, name, qual, doc, terms))
                 next_sym += 1
-            used = set()
-            for _src, kind, target, name, _alias, _line in refs:
+            # The same names as `resolve.used_names`, inlined: this runs for every ref of sympy.
+            used: set[str] = set()
+            add = used.add
+            for _src, kind, target, name, alias, _line in refs:
                 if kind == "import":
-                    used.add(name if name and name != "*" else target.rsplit(".", 1)[-1].rsplit("/", 1)[-1])
+                    add(target.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[-1])
+                    if name and name != "*":
+                        add(name)
+                    if alias:
+                        add(alias)
                 elif name:
-                    used.add(name)
+                    add(name)
             name_rows.extend((n, blob) for n in used)
             if len(sym_rows) > 20000:
                 self._flush(sym_rows, fts_rows, name_rows)

@@ -58,7 +58,7 @@ def _doc_comment(node: ts.Node) -> str:
                 break
         line = line.removesuffix("*/").strip()
         lines.append(line)
-    return "\n".join(l for l in lines).strip()[:4000]
+    return "\n".join(lines).strip()[:4000]
 
 
 def _normalize(expr: str) -> tuple[str, str]:

@@ -129,4 +129,4 @@ def test_python_queries(fixture_repo, graph_factory) -> None:
                          "tests/test_child.py"]
     hits = g.search("save x", k=3)
     assert hits and hits[0].node.id == "pkg/base.py:Base.save"
-    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:], strict=False))
