@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from orchestrator.batch.store import BatchStore
 from orchestrator.config import OrchSettings
 
 
@@ -23,5 +24,10 @@ def evaluate_batch(run_dir: Path, dataset: Path, settings: OrchSettings, *, work
             "the harness has no grading API yet (harness.evaluate_predictions, issue 5); "
             f"grade later with `orch eval --predictions {run_dir / 'predictions.jsonl'}`"
         )
-    return grade(dataset=dataset, predictions=run_dir / "predictions.jsonl", out_dir=run_dir / "evaluation",
-                 settings=settings.harness, workers=workers, repos_dir=repos_dir)
+    predictions = run_dir / "predictions.jsonl"
+    ids = sorted(BatchStore(run_dir).predicted_ids())
+    if not ids:
+        raise EvaluationUnavailable(f"no predictions to grade in {predictions}")
+    # Only this batch's instances; the harness resumes in evaluation/ like the batch does.
+    return grade(dataset=dataset, predictions=predictions, out_dir=run_dir / "evaluation",
+                 settings=settings.harness, workers=workers, repos_dir=repos_dir, instance_ids=ids)

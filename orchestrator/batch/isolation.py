@@ -46,7 +46,10 @@ class InstanceTimeout(BaseException):
     """Raised inside the worker on SIGTERM so cleanup (sandbox close) runs before the kill."""
 
 
-_INFRA_NAMES = ("InfraError", "InfrastructureError", "SandboxUnavailable", "DockerException", "ImageBuildError", "CloneError")
+# The harness's machine-side failures (by class name, so this layer need not import them) and
+# the docker SDK's; a solver bug or a bad instance raises anything else.
+_INFRA_NAMES = ("InfraError", "EngineUnavailable", "SandboxError", "ImageBuildError", "RepoError",
+                "DockerException", "CloneError")
 
 
 def worker_dir(instance_dir: Path) -> Path:

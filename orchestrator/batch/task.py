@@ -20,6 +20,14 @@ def repo_source(row: dict, repos_dir: str | None) -> str | None:
     return None
 
 
+def instance_model(model: str, row: dict) -> str:
+    """The model string for one row: `{instance_id}`, `{repo}` and `{repo_name}` are filled in,
+    so scripted or replayed sessions can differ per instance (`scripted:sessions/{instance_id}.yaml`)."""
+    repo = str(row.get("repo", ""))
+    return (model.replace("{instance_id}", str(row["instance_id"])).replace("{repo_name}", repo.rsplit("/", 1)[-1])
+            .replace("{repo}", repo))
+
+
 def solve_instance(spec: TaskSpec) -> InstanceResult:
     """Solve one instance with the workflow, recording its run in `spec.instance_dir`."""
     from orchestrator.workflow import Budgets, SolveRequest, SolveStatus, solve
@@ -32,7 +40,7 @@ def solve_instance(spec: TaskSpec) -> InstanceResult:
         repo=repo_source(row, spec.repos_dir),
         commit=row.get("base_commit"),
         instance_id=spec.instance_id,
-        model=spec.model_name,
+        model=instance_model(spec.model_name, row),
         budgets=Budgets(cost_usd=spec.cost_cap_usd, wall_seconds=int(spec.timeout_s)),
         run_id=instance_dir.name,
         runs_dir=instance_dir.parent,

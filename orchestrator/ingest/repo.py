@@ -53,6 +53,11 @@ def _is_url(ref: str) -> bool:
     return "://" in ref or (ref.startswith("git@") and ":" in ref)
 
 
+def _is_bare(path: Path) -> bool:
+    """A bare repository (e.g. under harness.repos_dir): sandboxes and the graph read it via git."""
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
+
+
 def _resolve(repo: Path, commit: str | None) -> str:
     rev = commit or "HEAD"
     try:
@@ -87,7 +92,7 @@ def prepare_repo(ref: str, workdir: Path, commit: str | None = None) -> RepoChec
     src = Path(ref).expanduser().resolve()
     if not src.is_dir():
         raise IngestError(f"repository {ref!r} is neither a clone URL nor an existing directory")
-    if (src / ".git").exists():
+    if (src / ".git").exists() or _is_bare(src):
         return RepoCheckout(path=src, commit=_resolve(src, commit), source=str(src))
     dest = workdir / "repo"
     if not (dest / ".git").exists():

@@ -29,7 +29,7 @@ def utc_now() -> str:
 def new_run_id(hint: str | None = None) -> str:
     """Sortable, unique and readable: 20260101-120000-<hint>-<4 hex>."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    slug = re.sub(r"[^a-zA-Z0-9]+", "-", hint or "run").strip("-").lower()[:40] or "run"
+    slug = re.sub(r"[^a-zA-Z0-9_.]+", "-", hint or "run").strip("-").lower()[:40] or "run"
     return f"{stamp}-{slug}-{secrets.token_hex(2)}"
 
 

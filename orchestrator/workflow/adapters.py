@@ -47,9 +47,13 @@ def resolve_sandbox_kind(kind: str) -> str:
     return kind
 
 
-def sandbox_opener(settings: OrchSettings):
+def sandbox_opener(settings: OrchSettings, request: Any = None):
+    """Opens sandboxes at the run's commit. A dataset instance on Docker gets the harness's
+    instance image (environment installed, repository at /testbed) so tests run as in grading."""
     kind = resolve_sandbox_kind(settings.harness.sandbox)
     h = settings.harness
+    dataset = getattr(request, "dataset", None)
+    instance_id = getattr(request, "instance_id", None)
 
     def open_local(repo_path: Path, commit: str) -> Sandbox:
         from harness import LocalSandbox
@@ -57,14 +61,13 @@ def sandbox_opener(settings: OrchSettings):
         return LocalSandbox(repo_path, commit, memory=h.memory, command_timeout=h.command_timeout)
 
     def open_docker(repo_path: Path, commit: str) -> Sandbox:
-        from harness import DockerSandbox, Limits
+        from harness import DockerSandbox, Limits, build_environment
 
-        image = f"orch-base:{h.base_release}"
-        sb = DockerSandbox(
-            image,
-            limits=Limits(cpus=h.cpus, memory=h.memory, pids=h.pids, command_timeout=h.command_timeout),
-            labels={"orch.role": "solve"},
-        )
+        limits = Limits(cpus=h.cpus, memory=h.memory, pids=h.pids, command_timeout=h.command_timeout)
+        if dataset is not None and instance_id:
+            image = build_environment(dataset=dataset, instance_id=instance_id, settings=h)
+            return DockerSandbox(image, limits=limits, labels={"orch.role": "solve"})
+        sb = DockerSandbox(f"orch-base:{h.base_release}", limits=limits, labels={"orch.role": "solve"})
         try:
             _load_repo(sb, repo_path, commit)
         except Exception:

@@ -52,11 +52,11 @@ def _route(name: str, decide: Callable[[SolveState], str], sv: Services) -> Call
     return route
 
 
-def build_graph(sv: Services, request: SolveRequest, api_url: str) -> StateGraph:
+def build_graph(sv: Services, request: SolveRequest, api_url: str, repos_dir: str | None = None) -> StateGraph:
     lim = sv.limits
     g = StateGraph(SolveState)
     steps: dict[str, Callable[[SolveState], dict[str, Any]]] = {
-        "ingest": partial(nodes.ingest, sv=sv, request=request, api_url=api_url),
+        "ingest": partial(nodes.ingest, sv=sv, request=request, api_url=api_url, repos_dir=repos_dir),
         "index": partial(nodes.index, sv=sv),
         "localize": partial(nodes.localize, sv=sv),
         "plan": partial(nodes.plan, sv=sv),

@@ -7,6 +7,7 @@ records what it did in the trajectory, so `orch runs show` can tell which agent 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from orchestrator.ingest import IngestError, load_dataset_row, load_issue, prepare_repo
@@ -32,7 +33,9 @@ def _tail(text: str, n: int) -> str:
     return text if len(text) <= n else "[...]\n" + text[-n:]
 
 
-def ingest(state: SolveState, sv: Services, request: SolveRequest, api_url: str) -> dict[str, Any]:
+def ingest(
+    state: SolveState, sv: Services, request: SolveRequest, api_url: str, repos_dir: str | None = None
+) -> dict[str, Any]:
     try:
         instance_id = request.instance_id
         repo_ref, commit = request.repo, request.commit
@@ -41,7 +44,7 @@ def ingest(state: SolveState, sv: Services, request: SolveRequest, api_url: str)
                 raise IngestError("--dataset needs --instance-id")
             row = load_dataset_row(request.dataset, instance_id)
             issue = Issue(body=row.get("problem_statement", ""), source="dataset", url=row.get("issue_url"))
-            repo_ref = repo_ref or (f"https://github.com/{row['repo']}.git" if row.get("repo") else None)
+            repo_ref = repo_ref or _dataset_repo(row.get("repo"), repos_dir)
             commit = commit or row.get("base_commit")
         elif request.issue_text is not None:
             issue = Issue(title=request.issue_title or "", body=request.issue_text, url=request.issue_url)
@@ -68,6 +71,18 @@ def ingest(state: SolveState, sv: Services, request: SolveRequest, api_url: str)
         "issue": info,
         "repo": RepoInfo(path=str(checkout.path), commit=checkout.commit, source=checkout.source),
     }
+
+
+def _dataset_repo(name: str | None, repos_dir: str | None) -> str | None:
+    """A dataset row's repository: `repos_dir/<owner>/<name>` when that checkout exists (machines
+    that cannot reach GitHub), else its GitHub clone URL."""
+    if not name:
+        return None
+    if repos_dir:
+        local = Path(repos_dir).expanduser() / name
+        if local.exists():
+            return str(local)
+    return f"https://github.com/{name}.git"
 
 
 def index(state: SolveState, sv: Services) -> dict[str, Any]:

@@ -126,7 +126,7 @@ def run_solve(
             recorder=recorder,
             progress=prog,
             roles=roles,
-            open_sandbox=adapters.sandbox_opener(settings),
+            open_sandbox=adapters.sandbox_opener(settings, request),
             open_graph=adapters.graph_opener(settings),
             model=None,
             limits=Limits(
@@ -138,7 +138,7 @@ def run_solve(
             step_delay=settings.workflow.step_delay,
         )
         stack.callback(sv.close)
-        app = build_graph(sv, request, settings.app.api_url).compile(checkpointer=saver)
+        app = build_graph(sv, request, settings.app.api_url, settings.harness.repos_dir).compile(checkpointer=saver)
         config: dict[str, Any] = {"configurable": {"thread_id": run_id}, "recursion_limit": RECURSION_LIMIT}
         snapshot = app.get_state(config)
         started_before = bool(snapshot.values)

@@ -148,3 +148,27 @@ def test_issue_from_github_url_resolves(tmp_path: Path) -> None:
     assert result.status == SolveStatus.RESOLVED, result.message
     summary = json.loads((result.run_dir / "summary.json").read_text())
     assert summary["issue_url"] == "https://github.example/acme/pagekit/issues/12"
+
+
+def test_dataset_row_with_repos_dir(tmp_path: Path) -> None:
+    """`--dataset FILE --instance-id ID`: problem statement and base_commit from the row, the
+    repository from harness.repos_dir/<owner>/<name> (no GitHub needed)."""
+    import subprocess
+
+    from orchestrator.ingest import prepare_repo
+
+    seed = prepare_repo(str(PAGEKIT), tmp_path / "seed")
+    bare = tmp_path / "repos" / "acme" / "pagekit"
+    bare.parent.mkdir(parents=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(seed.path), str(bare)], check=True)
+    dataset = tmp_path / "lite.jsonl"
+    row = {"instance_id": "acme__pagekit-12", "repo": "acme/pagekit", "base_commit": seed.commit,
+           "problem_statement": (PAGEKIT / "ISSUE.md").read_text()}
+    dataset.write_text(json.dumps(row) + "\n")
+    settings = e2e_settings(tmp_path, "local", **{"harness.repos_dir": str(tmp_path / "repos")})
+    result = run_solve(SolveRequest(dataset=dataset, instance_id="acme__pagekit-12",
+                                    model=f"scripted:{PAGEKIT}/.orch/session.yaml"), settings)
+    assert result.status == SolveStatus.RESOLVED, result.message
+    pred = json.loads((result.run_dir / "prediction.jsonl").read_text())
+    assert pred["instance_id"] == "acme__pagekit-12" and pred["model_patch"] == result.patch
+    assert result.run_id.split("-", 2)[2].startswith("acme__pagekit-12")

@@ -102,3 +102,17 @@ def test_uncloneable_repo_and_unknown_commit(tmp_path: Path) -> None:
     (src / "f").write_text("1")
     with pytest.raises(IngestError, match="not found"):
         prepare_repo(str(src), tmp_path / "w2", commit="deadbeef")
+
+
+def test_bare_repository_is_used_in_place(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.py").write_text("x = 1\n")
+    first = prepare_repo(str(src), tmp_path / "w")
+    bare = tmp_path / "repos" / "acme" / "lib"
+    bare.parent.mkdir(parents=True)
+    import subprocess
+
+    subprocess.run(["git", "clone", "-q", "--bare", str(first.path), str(bare)], check=True)
+    got = prepare_repo(str(bare), tmp_path / "w2", commit=first.commit)
+    assert got.path == bare and got.commit == first.commit

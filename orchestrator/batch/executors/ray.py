@@ -37,8 +37,12 @@ class RayExecutor:
         self._ray = ray
         self._owns_ray = False
         if not ray.is_initialized():
-            kwargs = {"address": address, "include_dashboard": False, "log_to_driver": False,
-                      **(init_kwargs or {})}
+            kwargs: dict[str, Any] = {"address": address, "include_dashboard": False, "log_to_driver": False}
+            if address is None:
+                # A throwaway single-node cluster: loopback only, and a small object store
+                # (tasks exchange only specs and results, a few KiB each).
+                kwargs.update(_node_ip_address="127.0.0.1", object_store_memory=256 * 1024 * 1024)
+            kwargs.update(init_kwargs or {})
             ray.init(**{k: v for k, v in kwargs.items() if v is not None})
             self._owns_ray = True
         cluster_cpus = float(ray.cluster_resources().get("CPU", 1.0))
