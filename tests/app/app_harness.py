@@ -44,7 +44,9 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "c
 class AppProcess:
     """`python -m orchestrator app serve` as a child process, configured through ORCH_* variables."""
 
-    def __init__(self, state_dir: Path, api_url: str, app_id: int, key_path: Path, solver: str) -> None:
+    def __init__(
+        self, state_dir: Path, api_url: str, app_id: int, key_path: Path, solver: str, extra_env: dict[str, str] | None = None
+    ) -> None:
         self.state_dir = state_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -59,6 +61,7 @@ class AppProcess:
             "ORCH_APP__STATE_DIR": str(state_dir),
             "ORCH_APP__PORT": str(self.port),
             "ORCH_APP__SOLVER": solver,
+            **(extra_env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -192,3 +195,19 @@ def upstream_branches(git_root: Path) -> list[str]:
 
 def upstream_file(git_root: Path, rev: str, path: str) -> str:
     return git("show", f"{rev}:{path}", cwd=git_root / OWNER / f"{REPO}.git")
+
+
+def seed_bare_repo(git_root: Path, files: Path, owner: str = OWNER, repo: str = REPO) -> Path:
+    """A bare repository `owner/repo.git` under git_root whose main branch holds a copy of `files`."""
+    import shutil
+
+    bare = git_root / owner / f"{repo}.git"
+    bare.mkdir(parents=True)
+    git("init", "--quiet", "--bare", "--initial-branch=main", cwd=bare)
+    work = git_root.parent / f"seed-{repo}"
+    shutil.copytree(files, work, ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
+    git("init", "--quiet", "--initial-branch=main", cwd=work)
+    git("add", ".", cwd=work)
+    git("commit", "--quiet", "-m", "seed", cwd=work)
+    git("push", "--quiet", str(bare), "main", cwd=work)
+    return bare

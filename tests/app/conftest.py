@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from app_harness import APP_ID, ISSUE, OWNER, REPO, AppProcess, git
+from app_harness import APP_ID, ISSUE, OWNER, REPO, AppProcess, seed_bare_repo
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fake_github import FakeGitHub, ServerThread
@@ -30,22 +30,14 @@ def app_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
 @pytest.fixture
 def git_root(tmp_path: Path) -> Path:
     """Bare repositories served over HTTP by the fake; octo/demo has a seeded greeting typo."""
-    root = tmp_path / "git"
-    bare = root / OWNER / f"{REPO}.git"
-    bare.mkdir(parents=True)
-    git("init", "--quiet", "--bare", "--initial-branch=main", cwd=bare)
-    work = tmp_path / "seed"
-    work.mkdir()
-    git("init", "--quiet", "--initial-branch=main", cwd=work)
-    (work / "greet.py").write_text(GREET)
-    (work / "tests").mkdir()
-    (work / "tests" / "test_greet.py").write_text(TEST)
+    files = tmp_path / "files"
+    (files / "tests").mkdir(parents=True)
+    (files / "greet.py").write_text(GREET)
+    (files / "tests" / "test_greet.py").write_text(TEST)
     # Lower than app.issue_cost_usd (2.0): the repository may tighten the cap, never loosen it.
-    (work / ".orch.yml").write_text("issue_cost_usd: 1.5\n")
-    git("add", ".", cwd=work)
-    git("commit", "--quiet", "-m", "seed", cwd=work)
-    git("push", "--quiet", str(bare), "main", cwd=work)
-    return root
+    (files / ".orch.yml").write_text("issue_cost_usd: 1.5\n")
+    seed_bare_repo(tmp_path / "git", files)
+    return tmp_path / "git"
 
 
 @pytest.fixture
