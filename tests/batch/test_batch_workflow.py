@@ -1,0 +1,83 @@
+"""`orch batch` over the example repositories with the real workflow; only the model is scripted."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+SESSION = f"scripted:{EXAMPLES}/{{repo_name}}/.orch/session.yaml"
+
+
+def examples_dataset(tmp_path: Path, per_repo: int = 2) -> tuple[Path, Path]:
+    """Dataset rows for the examples and a repos dir holding each as a git repository."""
+    repos = tmp_path / "repos"
+    rows = []
+    for name in ("python-pagekit", "js-slugkit"):
+        dest = repos / "orch-examples" / name
+        shutil.copytree(EXAMPLES / name, dest, ignore=shutil.ignore_patterns("node_modules", "__pycache__"))
+        for cmd in (["init", "-q", "-b", "main"], ["add", "-A"],
+                    ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base"]):
+            subprocess.run(["git", *cmd], cwd=dest, check=True)
+        text = (EXAMPLES / name / "ISSUE.md").read_text()
+        rows += [{"instance_id": f"orch-examples__{name}-{n}", "repo": f"orch-examples/{name}",
+                  "problem_statement": text, "created_at": f"2024-01-0{n}"} for n in range(1, per_repo + 1)]
+    dataset = tmp_path / "examples.jsonl"
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return dataset, repos
+
+
+def orch(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORCH_")}
+    common = ["--set", f"run.runs_dir={tmp_path / 'runs'}", "--set", f"graph.index_dir={tmp_path / 'index'}",
+              "--set", "harness.sandbox=local"]
+    return subprocess.run([sys.executable, "-m", "orchestrator", *common, *args], env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_batch_solves_examples_shares_one_index_per_repo_and_reports(tmp_path: Path) -> None:
+    if shutil.which("node") is None:
+        pytest.fail("node is required for the JavaScript example")
+    dataset, repos = examples_dataset(tmp_path)
+    out = orch(tmp_path, "batch", "--dataset", str(dataset), "--repos-dir", str(repos), "--model", SESSION,
+               "--run-id", "ex", "-j", "2")
+    assert out.returncode == 0, out.stderr[-3000:]
+    run_dir = tmp_path / "runs" / "ex"
+    results = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
+    assert {r["detail"]["solve_status"] for r in results} == {"resolved"}, [r["error"] for r in results]
+    preds = {p["instance_id"]: p for p in map(json.loads, (run_dir / "predictions.jsonl").read_text().splitlines())}
+    assert len(preds) == 4
+    assert "pagekit/paginator.py" in preds["orch-examples__python-pagekit-2"]["model_patch"]
+    assert "slugify" in preds["orch-examples__js-slugkit-1"]["model_patch"]
+    # Each instance keeps the workflow's full run record.
+    record = run_dir / "instances" / "orch-examples__python-pagekit-1"
+    assert (record / "trajectory.jsonl").is_file() and (record / "summary.json").is_file()
+    # Two repositories, four instances: one graph index file per repository, shared.
+    assert len(list((tmp_path / "index").glob("*.sqlite"))) == 2
+
+    report = orch(tmp_path, "batch", "report", "ex", "--json")
+    assert report.returncode == 0, report.stderr
+    summary = json.loads(report.stdout)
+    assert summary["status_counts"] == {"patched": 4} and summary["instances"] == 4
+    assert set(summary["per_repo"]) == {"orch-examples/python-pagekit", "orch-examples/js-slugkit"}
+    assert summary["resolved_rate"] is None  # not graded: resolved needs --evaluate
+    text = orch(tmp_path, "batch", "report", "ex").stdout
+    assert "orch-examples/js-slugkit" in text and "p95" in text
+
+
+def test_cli_rejects_bad_selection_and_unknown_run(tmp_path: Path) -> None:
+    dataset, _ = tmp_path / "d.jsonl", None
+    dataset.write_text(json.dumps({"instance_id": "a__b-1", "repo": "a/b"}) + "\n")
+    bad = orch(tmp_path, "batch", "--dataset", str(dataset), "--instance-ids", "nope", "--run-id", "x")
+    assert bad.returncode == 2 and "unknown instance id" in bad.stderr
+    missing = orch(tmp_path, "batch", "report", "never-ran")
+    assert missing.returncode == 2 and "no batch run" in missing.stderr
