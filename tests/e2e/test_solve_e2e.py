@@ -172,3 +172,16 @@ def test_dataset_row_with_repos_dir(tmp_path: Path) -> None:
     pred = json.loads((result.run_dir / "prediction.jsonl").read_text())
     assert pred["instance_id"] == "acme__pagekit-12" and pred["model_patch"] == result.patch
     assert result.run_id.split("-", 2)[2].startswith("acme__pagekit-12")
+
+
+def test_two_candidates_selected_by_execution_evidence(tmp_path: Path) -> None:
+    settings = e2e_settings(tmp_path, "local", **{"workflow.roles": "json", "workflow.candidates": 2,
+                                                  "workflow.subtask_retries": 1})
+    result = run_solve(pagekit_request(SESSIONS / "two_candidates.yaml"), settings)
+    assert result.status == SolveStatus.RESOLVED, result.message
+    assert "-(-self.count // self.per_page)" in result.patch and "+ 0" not in result.patch
+    evs = events(result.run_dir)
+    chosen = [e for e in evs if e["kind"] == "route" and e["data"].get("decision") == "selected"]
+    assert chosen[-1]["data"]["candidate"] == 1
+    # The second attempt started from clean code but kept the reproduction test.
+    assert [e["data"]["decision"] for e in evs if e.get("node") == "select" and e["kind"] == "route"][0] == "another_candidate"
