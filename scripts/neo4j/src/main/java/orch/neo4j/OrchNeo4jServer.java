@@ -63,6 +63,7 @@ public final class OrchNeo4jServer {
                 .setConfig(GraphDatabaseSettings.udc_enabled, false)
                 .setConfig(GraphDatabaseInternalSettings.udc_network_enabled, false)
                 .build();
+        long dbmsMs = (System.nanoTime() - t0) / 1_000_000;
 
         CountDownLatch stopped = new CountDownLatch(1);
         // The JVM runs shutdown hooks on SIGTERM/SIGINT; a clean shutdown flushes the store so
@@ -76,8 +77,8 @@ public final class OrchNeo4jServer {
         setPassword(dbms, password);
         awaitBoltHandshake(port, 30_000);
 
-        System.out.printf("%s bolt://%s:%d user=%s auth=enabled startup_ms=%d%n",
-                READY, HOST, port, USER, (System.nanoTime() - t0) / 1_000_000);
+        System.out.printf("%s bolt://%s:%d user=%s auth=enabled startup_ms=%d dbms_ms=%d%n",
+                READY, HOST, port, USER, (System.nanoTime() - t0) / 1_000_000, dbmsMs);
         System.out.flush();
         stopped.await();
     }
