@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator
@@ -113,35 +114,67 @@ def read_commit_blobs(repo: Path, shas: Iterable[str]) -> Iterator[tuple[str, by
         proc.wait()
 
 
+def _git_worktree_files(repo: Path) -> tuple[dict[str, str], set[str]]:
+    """(path -> staged blob sha for clean tracked files, paths whose disk content must be read).
+    Git's own stat cache decides what changed, so an unchanged tree is listed without reading."""
+    staged: dict[str, str] = {}
+    for entry in _git(repo, "ls-files", "-s", "-z").split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path_b = entry.partition(b"\t")
+        mode, sha, _stage = meta.split()
+        if mode not in (b"120000", b"160000"):  # symlinks and submodules are not source files
+            staged[path_b.decode("utf-8", "replace")] = sha.decode()
+    dirty: set[str] = set()
+    status = _git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
+    for entry in status.split(b"\0"):
+        if len(entry) < 4:
+            continue
+        xy, path = entry[:2].decode(), entry[3:].decode("utf-8", "replace")
+        staged.pop(path, None)
+        if xy != "??" and "D" in xy:
+            continue  # deleted in the working tree or the index
+        dirty.add(path)
+    return staged, dirty
+
+
 def list_worktree(repo: Path) -> tuple[Listing, dict[str, bytes]]:
-    """Source files on disk (git-tracked and untracked-not-ignored, or a plain walk), with content."""
+    """Source files on disk (git-tracked and untracked-not-ignored, or a plain walk), with the
+    content of every file that had to be read (changed or untracked ones in a git repository)."""
+    clean: dict[str, str] = {}
     if is_git_repo(repo):
-        out = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-        paths = sorted({p.decode("utf-8", "replace") for p in out.split(b"\0") if p})
+        clean, to_read = _git_worktree_files(repo)
     else:
-        paths = []
+        to_read = set()
         for dirpath, dirnames, filenames in os.walk(repo):
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS and not d.startswith("."))
             rel = os.path.relpath(dirpath, repo)
             for name in filenames:
-                paths.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
-        paths.sort()
+                to_read.add(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
     files: list[SourceFile] = []
     contents: dict[str, bytes] = {}
     skipped = 0
-    for path in paths:
+    for path in sorted(clean.keys() | to_read):
         lang = language_of(path)
         full = repo / path
-        if lang is None or full.is_symlink() or not full.is_file():
-            skipped += lang is None and full.is_file()
-            continue
-        data = full.read_bytes()
-        if len(data) > MAX_BYTES:
+        if lang is None:
             skipped += 1
             continue
-        sha = blob_sha(data)
+        try:
+            st = full.lstat()
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
+        if st.st_size > MAX_BYTES:
+            skipped += 1
+            continue
+        sha = clean.get(path)
+        if sha is None:
+            data = full.read_bytes()
+            sha = blob_sha(data)
+            contents[sha] = data
         files.append(SourceFile(path, sha, lang))
-        contents[sha] = data
     return Listing(files, skipped, None), contents
 
 

@@ -11,6 +11,7 @@ Nothing here resolves names or ranks; it only stores and fetches plain rows.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import sqlite3
@@ -19,7 +20,11 @@ import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import structlog
+
 from graph_index.errors import GraphStoreError
+
+log = structlog.get_logger(__name__)
 
 FORMAT = "orch-graph-index"
 SCHEMA_VERSION = "2"
@@ -60,13 +65,52 @@ def remove_index(path: Path) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
+class _SchemaMismatch(Exception):
+    pass
+
+
+def _guarded(cls: type) -> type:
+    """Turn SQLite errors from any public method into the one clear `GraphStoreError`: damage
+    deep inside a file only shows when a query reaches it."""
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(self, *args, **kwargs):
+            try:
+                return fn(self, *args, **kwargs)
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                    raise GraphStoreError(f"{self.path} is locked by another writer: {exc}") from None
+                raise _not_an_index(self.path, f"{type(exc).__name__}: {exc}") from None
+
+        return inner
+
+    for name, fn in list(vars(cls).items()):
+        if callable(fn) and not name.startswith("_"):
+            setattr(cls, name, wrap(fn))
+    return cls
+
+
+@_guarded
 class SqliteStore:
-    """Rows in, rows out. One connection per instance; open one store per process or thread."""
+    """Rows in, rows out. One connection per instance; open one store per process or thread.
+
+    An index written by another schema version is derived data: it is rebuilt on open.
+    """
 
     def __init__(self, path: Path, *, create: bool = True, rebuild: bool = False) -> None:
         self.path = Path(path)
         if rebuild:
             remove_index(self.path)
+        try:
+            self._open(create)
+        except _SchemaMismatch as exc:
+            log.warning("rebuilding index written by another schema version", path=str(self.path), found=str(exc))
+            self.db.close()
+            remove_index(self.path)
+            self._open(create)
+
+    def _open(self, create: bool) -> None:
         exists = self.path.exists() and self.path.stat().st_size > 0
         if exists:
             with open(self.path, "rb") as fh:
@@ -95,7 +139,7 @@ class SqliteStore:
         if rows.get("format") != FORMAT:
             raise _not_an_index(self.path, "no orch format marker")
         if rows.get("schema") != SCHEMA_VERSION:
-            raise _not_an_index(self.path, f"schema {rows.get('schema')} != {SCHEMA_VERSION}")
+            raise _SchemaMismatch(rows.get("schema"))
 
     def _create(self) -> None:
         self.db.executescript(_SCHEMA)

@@ -224,11 +224,9 @@ def extract(data: bytes) -> FileFacts:
 
 
 def _dedupe(refs: list[Ref]) -> list[Ref]:
-    """One ref per (src, kind, target, name, alias), at its first line; sorted for determinism."""
+    """One ref per (src, kind, target, name, alias), the first seen (extraction order is
+    deterministic, so this is too)."""
     first: dict[tuple, Ref] = {}
     for ref in refs:
-        key = (ref.src, ref.kind, ref.target, ref.name, ref.alias)
-        kept = first.get(key)
-        if kept is None or ref.line < kept.line:
-            first[key] = ref
-    return sorted(first.values(), key=lambda r: (r.src, r.line, r.kind, r.target, r.name, r.alias))
+        first.setdefault((ref.src, ref.kind, ref.target, ref.name, ref.alias), ref)
+    return list(first.values())
