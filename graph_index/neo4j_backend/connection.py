@@ -1,0 +1,112 @@
+"""One driver per graph: the official `neo4j` driver over Bolt, its own connection pool, managed
+transactions that retry transient errors, and every connection failure turned into one line
+naming the URI and what failed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j import GraphDatabase, Query
+from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
+
+from graph_index.config import Neo4jSettings
+from graph_index.errors import GraphStoreError
+
+T = TypeVar("T")
+
+CONNECT_TIMEOUT_S = 10.0
+"""Fail fast on a closed port or a wrong host rather than hanging a worker."""
+RETRY_TIME_S = 30.0
+"""How long managed transactions keep retrying transient errors (deadlocks, leader changes)."""
+
+
+def connection_error(uri: str, exc: BaseException) -> GraphStoreError:
+    """One actionable line for a failure to reach or log in to the server."""
+    if isinstance(exc, AuthError):
+        what = "authentication failed (check graph.neo4j.user / graph.neo4j.password)"
+    elif isinstance(exc, ServiceUnavailable):
+        what = f"server unreachable ({_first_line(exc)})"
+    else:
+        what = f"{type(exc).__name__}: {_first_line(exc)}"
+    return GraphStoreError(f"cannot use Neo4j at {uri}: {what}")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+class Connection:
+    """A pooled driver bound to one database; reads and writes run as managed transactions."""
+
+    def __init__(self, settings: Neo4jSettings) -> None:
+        self.uri = settings.uri
+        self.database = settings.database
+        try:
+            self.driver = GraphDatabase.driver(
+                settings.uri,
+                auth=(settings.user, settings.password),
+                connection_timeout=CONNECT_TIMEOUT_S,
+                max_transaction_retry_time=RETRY_TIME_S,
+                max_connection_pool_size=16,
+                # Our own queries name properties an empty database has not seen yet.
+                notifications_min_severity="OFF",
+            )
+            self.driver.verify_connectivity()
+        except (DriverError, Neo4jError, ValueError, OSError) as exc:
+            self._close_quietly()
+            raise connection_error(settings.uri, exc) from None
+
+    def _close_quietly(self) -> None:
+        driver = getattr(self, "driver", None)
+        if driver is not None:
+            try:
+                driver.close()
+            except Exception:  # closing a driver that never connected must not mask the cause
+                pass
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def _session(self) -> neo4j.Session:
+        return self.driver.session(database=self.database)
+
+    def write(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        """Run `work` in a write transaction, retried on transient errors."""
+        return self._run("write", work)
+
+    def read(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        """Run `work` in a read transaction, retried on transient errors."""
+        return self._run("read", work)
+
+    def _run(self, mode: str, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        try:
+            with self._session() as session:
+                run = session.execute_write if mode == "write" else session.execute_read
+                return run(work)
+        except (ServiceUnavailable, AuthError) as exc:
+            raise connection_error(self.uri, exc) from None
+        except ClientError as exc:
+            raise GraphStoreError(f"Neo4j at {self.uri} refused a query: {exc.code}: {_first_line(exc)}") from None
+
+    def rows(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        """All rows of a read query, as dicts."""
+        return self.read(lambda tx: [r.data() for r in tx.run(cypher, params)])
+
+    def values(self, cypher: str, **params: Any) -> list[list[Any]]:
+        """All rows of a read query, as value lists (cheaper than dicts for big results)."""
+        return self.read(lambda tx: [r.values() for r in tx.run(cypher, params)])
+
+    def execute(self, cypher: str, **params: Any) -> None:
+        """One write statement in its own transaction."""
+        self.write(lambda tx: tx.run(cypher, params).consume())
+
+    def schema(self, statement: str) -> None:
+        """A schema statement (constraints, indexes) in an auto-commit transaction, as Neo4j requires."""
+        try:
+            with self._session() as session:
+                session.run(Query(statement)).consume()  # type: ignore[arg-type]
+        except (ServiceUnavailable, AuthError) as exc:
+            raise connection_error(self.uri, exc) from None

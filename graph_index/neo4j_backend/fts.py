@@ -1,0 +1,108 @@
+"""Full-text ranking computed in Python, so every backend ranks the same way.
+
+SQLite FTS5 and Lucene disagree on tokens, idf and length norms, so the Neo4j backend asks
+Lucene only for *candidates* (every view document holding a query token) and scores them here
+with FTS5's own bm25 (k1=1.2, b=0.75, per-column weights, phrase instances, idf floor 1e-6) over
+the same `unicode61`-style tokens. Corpus statistics are those of the view: N distinct
+documents (one per file content and definition), their token total, and each phrase's document
+count among the candidates. On a store that holds one tree these equal FTS5's, so results are
+identical to the embedded backend's; a shared database's other repositories and commits never
+shift a view's scores.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+K1 = 1.2
+B = 0.75
+COLUMN_WEIGHTS = (10.0, 4.0, 2.0, 1.0)
+"""name, qualified name, docstring, body identifiers: as the embedded store's bm25 call."""
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens as FTS5's unicode61 makes them: letters and digits, case-folded, diacritics removed."""
+    if not text:
+        return []
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _TOKEN.findall(text.lower())
+
+
+def column_text(text: str) -> str:
+    """The stored, whitespace-separated form of a column (what Lucene indexes)."""
+    return " ".join(tokenize(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One searchable definition: `key` identifies its content (same file content, same key)."""
+
+    key: tuple
+    columns: tuple[list[str], ...]
+
+    @property
+    def length(self) -> int:
+        return sum(len(c) for c in self.columns)
+
+
+def _count(column: list[str], phrase: list[str]) -> int:
+    n = len(phrase)
+    if n == 1:
+        return column.count(phrase[0])
+    return sum(1 for i in range(len(column) - n + 1) if column[i : i + n] == phrase)
+
+
+def bm25(
+    docs: Sequence[Document],
+    phrases: Sequence[list[str]],
+    n_docs: int,
+    n_tokens: int,
+    weights: Sequence[float] = COLUMN_WEIGHTS,
+) -> dict[tuple, float]:
+    """Positive FTS5 bm25 of every candidate that matches at least one phrase (higher is better).
+    `docs` must hold every document of the corpus that matches any phrase (duplicates by key are
+    counted once); `n_docs`/`n_tokens` describe the whole corpus."""
+    unique: dict[tuple, Document] = {}
+    for d in docs:
+        unique.setdefault(d.key, d)
+    freqs: dict[tuple, list[float]] = {}
+    hits = [0] * len(phrases)
+    for key, d in unique.items():
+        row = []
+        for i, phrase in enumerate(phrases):
+            f = 0.0
+            if phrase:
+                for w, column in zip(weights, d.columns, strict=False):
+                    c = _count(column, phrase)
+                    if c:
+                        f += w * c
+            row.append(f)
+            if f > 0:
+                hits[i] += 1
+        if any(row):
+            freqs[key] = row
+    if not freqs:
+        return {}
+    n = max(n_docs, 1)
+    avgdl = n_tokens / n if n_tokens else 1.0
+    idf = []
+    for h in hits:
+        value = math.log((n - h + 0.5) / (h + 0.5))
+        idf.append(value if value > 0 else 1e-6)
+    out: dict[tuple, float] = {}
+    for key, row in freqs.items():
+        dl = unique[key].length
+        norm = K1 * (1 - B + B * dl / avgdl)
+        score = 0.0
+        for i, f in enumerate(row):
+            if f > 0:
+                score += idf[i] * ((f * (K1 + 1.0)) / (f + norm))
+        out[key] = score
+    return out

@@ -1,0 +1,63 @@
+"""The database schema, created on first use. Every statement is `IF NOT EXISTS`, so setting it
+up twice (or from many workers at once) changes nothing.
+
+Labels (all scoped by a `repo` key, so repositories never collide):
+- `Blob {key: repo|sha}`: one file content's extracted facts (marshalled), parsed once;
+- `Code {uid: unit|id}` plus a kind label (`Repository`, `Directory`, `File`, `Module`, `Class`,
+  `Function`, `Test`): a node's properties as one file content at one path shows them. A *unit*
+  is a file content at a path (or a directory, or the repository); units are shared by every
+  commit that contains them;
+- `Sym {key: repo|id}`: the stable anchor of an id; CONTAINS/DEFINES/IMPORTS/CALLS/INHERITS/
+  REFERENCES/TESTS relationships join anchors and carry `g`, the group (one unit's out-edges under
+  one resolution) they belong to, and `line`;
+- `Unit`/`Group {key}`: completion markers, written after their nodes/relationships, so an
+  interrupted index knows what to redo;
+- `View {key}`: the units and groups of one tree; `Commit {key: repo|sha}` points at a view.
+"""
+
+from __future__ import annotations
+
+from graph_index.models import EdgeKind
+
+FULLTEXT_INDEX = "orch_code_text"
+FULLTEXT_PROPERTIES = ("t_name", "t_qual", "t_doc", "t_body")
+KIND_LABELS = ("Repository", "Directory", "File", "Module", "Class", "Function", "Test")
+
+STATEMENTS: tuple[str, ...] = (
+    "CREATE CONSTRAINT orch_code_uid IF NOT EXISTS FOR (n:Code) REQUIRE n.uid IS UNIQUE",
+    "CREATE CONSTRAINT orch_sym_key IF NOT EXISTS FOR (n:Sym) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT orch_blob_key IF NOT EXISTS FOR (n:Blob) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT orch_unit_key IF NOT EXISTS FOR (n:Unit) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT orch_group_key IF NOT EXISTS FOR (n:Group) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT orch_view_key IF NOT EXISTS FOR (n:View) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT orch_commit_key IF NOT EXISTS FOR (n:Commit) REQUIRE n.key IS UNIQUE",
+    "CREATE INDEX orch_code_unit IF NOT EXISTS FOR (n:Code) ON (n.unit)",
+    "CREATE INDEX orch_code_sname IF NOT EXISTS FOR (n:Code) ON (n.sname)",
+    "CREATE INDEX orch_code_squal IF NOT EXISTS FOR (n:Code) ON (n.squal)",
+    "CREATE INDEX orch_code_repo IF NOT EXISTS FOR (n:Code) ON (n.repo)",
+    "CREATE INDEX orch_sym_repo IF NOT EXISTS FOR (n:Sym) ON (n.repo)",
+    "CREATE INDEX orch_sym_name IF NOT EXISTS FOR (n:Sym) ON (n.name)",
+    "CREATE INDEX orch_blob_repo IF NOT EXISTS FOR (n:Blob) ON (n.repo)",
+    "CREATE INDEX orch_unit_repo IF NOT EXISTS FOR (n:Unit) ON (n.repo)",
+    "CREATE INDEX orch_group_repo IF NOT EXISTS FOR (n:Group) ON (n.repo)",
+    "CREATE INDEX orch_view_repo IF NOT EXISTS FOR (n:View) ON (n.repo)",
+    "CREATE INDEX orch_commit_repo IF NOT EXISTS FOR (n:Commit) ON (n.repo)",
+    # Relationship indexes on the group key: deleting a view or redoing an interrupted group
+    # finds its relationships without scanning the store.
+    *(
+        f"CREATE INDEX orch_rel_{kind.value.lower()}_g IF NOT EXISTS FOR ()-[r:{kind.value}]-() ON (r.g)"
+        for kind in EdgeKind
+    ),
+    # Pre-tokenized text (see fts.tokenize) with the whitespace analyzer, so Lucene's terms are
+    # exactly the tokens the shared BM25 scorer counts.
+    f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:Code) ON EACH "
+    f"[{', '.join('n.' + p for p in FULLTEXT_PROPERTIES)}] "
+    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace', `fulltext.eventually_consistent`: false}}",
+)
+
+
+def ensure_schema(run) -> None:
+    """Create constraints and indexes that are missing, then wait until they are online."""
+    for statement in STATEMENTS:
+        run(statement)
+    run("CALL db.awaitIndexes(300)")

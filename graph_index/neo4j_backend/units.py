@@ -1,0 +1,94 @@
+"""What a view writes: for every unit its nodes (rows for `Code`) and anchors, and for every
+unit its out-edges as one group keyed by their content. Pure: reads a `ViewGraph`, returns rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph_index.models import Edge, Node, is_unresolved
+from graph_index.neo4j_backend import fts
+from graph_index.neo4j_backend.layout import ViewLayout, group_key
+from graph_index.viewgraph import ViewGraph
+
+
+def sym_columns(sym_row: tuple) -> tuple[str, str, str, str]:
+    """Searchable columns of a symbol row, tokenized: name, qualified name, docstring, body terms."""
+    _kind, name, qualname, _parent, _start, _end, _sig, doc, _chash, terms = sym_row
+    return fts.column_text(name), fts.column_text(qualname), fts.column_text(doc), fts.column_text(terms)
+
+
+def blob_tokens(syms: list[tuple]) -> int:
+    """Tokens over all searchable columns of a file content's symbols (FTS5's document lengths)."""
+    return sum(len(c.split()) for s in syms for c in sym_columns(s))
+
+
+@dataclass
+class Plan:
+    unit_nodes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    unit_anchors: dict[str, list[list]] = field(default_factory=dict)
+    unit_group: dict[str, int] = field(default_factory=dict)
+    groups: dict[int, list[tuple]] = field(default_factory=dict)
+    n_docs: int = 0
+    n_tokens: int = 0
+
+    def extra_anchors(self, groups: dict[int, list[tuple]]) -> list[list]:
+        """Anchors of unresolved targets (`?name`) the given groups point at."""
+        seen: dict[str, list] = {}
+        for edges in groups.values():
+            for _src, dst, _kind, _line in edges:
+                if dst not in seen:
+                    node_id = dst.split("|", 1)[1]
+                    if is_unresolved(node_id):
+                        seen[dst] = [dst, node_id, node_id[1:], "unresolved"]
+        return list(seen.values())
+
+    def view_groups_sorted_str(self) -> list[str]:
+        return [str(g) for g in sorted(self.groups)]
+
+
+def _row(node: Node, unit: str, repo: str, idx: int, sha: str, sym: tuple | None) -> dict[str, Any]:
+    props: dict[str, Any] = node.to_dict()
+    props.update(unit=unit, repo=repo, idx=idx, sha=sha)
+    if sym is not None:
+        props["sname"], props["squal"] = sym[1], sym[2]
+        props["t_name"], props["t_qual"], props["t_doc"], props["t_body"] = sym_columns(sym)
+    return {"uid": f"{unit}|{node.id}", "label": str(node.kind).capitalize(), "props": props}
+
+
+def materialize(
+    layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], write_units: set[str] | None = None,
+    blob_ntok: dict[str, int] | None = None,
+) -> Plan:
+    """Rows for the units in `write_units` (None: all) and every unit's edge group."""
+    plan = Plan()
+    repo = layout.repo
+    anchor = layout.anchor
+
+    def add(unit: str, nodes: list[tuple[Node, int, str, tuple | None]]) -> None:
+        edges: list[Edge] = []
+        for node, *_ in nodes:
+            edges += vg._out_edges(node.id)
+        rows = sorted({(anchor(e.src), anchor(e.dst), str(e.kind), e.line) for e in edges})
+        g = group_key(unit, rows)
+        plan.unit_group[unit] = g
+        plan.groups[g] = rows
+        if write_units is None or unit in write_units:
+            plan.unit_nodes[unit] = [_row(n, unit, repo, idx, sha, sym) for n, idx, sha, sym in nodes]
+            plan.unit_anchors[unit] = [[anchor(n.id), n.id, n.name, str(n.kind)] for n, *_ in nodes]
+
+    add(layout.repo_unit, [(vg._make_node(("repo",)), -1, "", None)])
+    for d in sorted(layout.dirs):
+        add(layout.dir_unit(d), [(vg._make_node(("dir", d)), -1, "", None)])
+    seen_shas: set[str] = set()
+    for path in sorted(layout.shas):
+        sha = layout.shas[path]
+        syms = facts[sha][4]
+        if sha not in seen_shas:
+            seen_shas.add(sha)
+            plan.n_docs += len(syms)
+            plan.n_tokens += blob_ntok[sha] if blob_ntok and sha in blob_ntok else blob_tokens(syms)
+        nodes: list[tuple[Node, int, str, tuple | None]] = [(vg._make_node(("file", path)), -1, sha, None)]
+        nodes += [(vg._sym_node(path, i), i, sha, syms[i]) for i in range(len(syms))]
+        add(layout.unit_of_path[path], nodes)
+    return plan
