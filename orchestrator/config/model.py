@@ -88,6 +88,10 @@ class AppSettings(_Section):
     """Durable job queue, delivery log, spend ledger, clones and run records of the App."""
     workers: int = 1
     """Jobs run at the same time (one per issue at most)."""
+    executor: Literal["local", "ray"] = "local"
+    """Where jobs run: in the server's worker threads, or as Ray tasks (optional extra `ray`)."""
+    ray_address: str | None = None
+    """Ray cluster address for executor ray (None starts a private local one on loopback)."""
     max_attempts: int = 3
     """Starts of one job (restarts included) before it is given up with a comment."""
     solver: str = "orchestrator.workflow:solve"

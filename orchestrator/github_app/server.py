@@ -17,6 +17,7 @@ from starlette.routing import Route
 from orchestrator.config import OrchSettings
 from orchestrator.github_app.auth import read_private_key
 from orchestrator.github_app.errors import AppConfigError
+from orchestrator.github_app.executors import make_executor
 from orchestrator.github_app.solver import Solver, load_solver
 from orchestrator.github_app.store import JobStore
 from orchestrator.github_app.webhook import WebhookHandler
@@ -41,8 +42,13 @@ def create_app(settings: OrchSettings, solver: Solver | None = None) -> Starlett
     secret = check_settings(settings)
     state_dir = settings.app.state_dir.expanduser()
     store = JobStore(state_dir / "queue.sqlite")
-    pool = WorkerPool(store, settings, solver)
-    webhook = WebhookHandler(store, settings.app, secret, on_queued=pool.wake)
+    pools: list[WorkerPool] = []
+
+    def wake() -> None:
+        for pool in pools:
+            pool.wake()
+
+    webhook = WebhookHandler(store, settings.app, secret, on_queued=wake)
 
     async def health(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -53,11 +59,15 @@ def create_app(settings: OrchSettings, solver: Solver | None = None) -> Starlett
             resumed = store.requeue_interrupted()
             if resumed:
                 log.info("jobs_resumed", job_ids=resumed)
+            executor = make_executor(settings)
+            pool = WorkerPool(store, settings, solver, executor)
+            pools.append(pool)
             pool.start()
             try:
                 yield
             finally:
                 pool.stop()
+                executor.close()
 
     return Starlette(
         routes=[

@@ -8,19 +8,17 @@ which only sees plain data. Threads are daemons: stopping the server mid-job lea
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import structlog
 
 from orchestrator.config import OrchSettings
 from orchestrator.github_app.budget import budget_day
-from orchestrator.github_app.job import JobOutcome, run_job
+from orchestrator.github_app.executors import InlineExecutor, JobExecutor
+from orchestrator.github_app.job import JobOutcome
 from orchestrator.github_app.solver import Solver
 from orchestrator.github_app.store import Job, JobKind, JobState, JobStore
 
 log = structlog.get_logger(__name__)
-
-JobFunction = Callable[[Job, OrchSettings, float, Solver | None], JobOutcome]
 
 
 class WorkerPool:
@@ -29,13 +27,13 @@ class WorkerPool:
         store: JobStore,
         settings: OrchSettings,
         solver: Solver | None = None,
-        job_function: JobFunction = run_job,
+        executor: JobExecutor | None = None,
         poll_seconds: float = 1.0,
     ) -> None:
         self._store = store
         self._settings = settings
         self._solver = solver
-        self._job_function = job_function
+        self._executor = executor or InlineExecutor()
         self._poll = poll_seconds
         self._stop = threading.Event()
         self._wake = threading.Condition()
@@ -82,7 +80,7 @@ class WorkerPool:
             self._store.reserve_spend(job.id, job.installation_id, day, self._settings.app.issue_cost_usd)
         log.info("job_started", job_id=job.id, kind=job.kind.value, repo=job.repo, issue=job.issue, attempt=job.attempts)
         try:
-            outcome = self._job_function(job, self._settings, spent, self._solver)
+            outcome = self._executor(job, self._settings, spent, self._solver)
         except Exception as exc:  # e.g. GitHub unreachable before the job could say anything
             log.exception("job_errored", job_id=job.id)
             outcome = JobOutcome(state=JobState.FAILED, reason=f"{type(exc).__name__}: {exc}")

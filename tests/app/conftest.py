@@ -56,8 +56,8 @@ def start_app(tmp_path: Path, fake_github: FakeGitHub, app_key: tuple[Path, byte
     """Starts `orch app serve` against the fake with a stand-in solver; stops every one at teardown."""
     started: list[AppProcess] = []
 
-    def start(solver: str = "stand_in_solver:stand_in_fix") -> AppProcess:
-        proc = AppProcess(tmp_path / "state", fake_github.base_url, APP_ID, app_key[0], solver).start()
+    def start(solver: str = "stand_in_solver:stand_in_fix", timeout: float = 30.0, **env: str) -> AppProcess:
+        proc = AppProcess(tmp_path / "state", fake_github.base_url, APP_ID, app_key[0], solver, env).start(timeout)
         started.append(proc)
         return proc
 

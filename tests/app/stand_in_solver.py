@@ -55,7 +55,7 @@ def _record(request: SolveRequest, solver: str) -> Path:
     with (_state_dir(request) / "solver-calls.jsonl").open("a") as f:
         f.write(json.dumps(call) + "\n")
     repo = Path(request.repo)
-    seen = {"env": dict(os.environ), "git_config": (repo / ".git" / "config").read_text(), "cwd": os.getcwd()}
+    seen = {"env": dict(os.environ), "git_config": (repo / ".git" / "config").read_text(), "pid": os.getpid()}
     (run_dir / "seen.json").write_text(json.dumps(seen))
     return run_dir
 

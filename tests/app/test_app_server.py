@@ -71,6 +71,7 @@ def test_labelled_issue_becomes_exactly_one_draft_pr(start_app, fake_github: Fak
         assert token not in seen
     assert "test-webhook-secret" not in seen
     assert "x-access-token" not in json.loads(seen)["git_config"]
+    assert app.proc is not None and json.loads(seen)["pid"] == app.proc.pid  # inline executor
 
 
 def test_bad_signatures_are_rejected_and_nothing_is_queued(start_app, fake_github: FakeGitHub) -> None:
