@@ -35,6 +35,16 @@ def docker_client():
     client.close()
 
 
+@pytest.fixture(scope="session")
+def neo4j_server():
+    """(uri, user, password) of a real Neo4j for the whole session: the server NEO4J_URI names, or
+    a private one started on loopback by scripts/neo4j (skips locally / fails in CI without one)."""
+    from support.neo4j_server import neo4j_server as serve
+
+    with serve() as credentials:
+        yield credentials
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -166,7 +166,9 @@ class Neo4jGraph:
     def view(self) -> _Bound:
         if self._bound is None:
             what = f"commit {self._commit}" if self._commit else str(self.repo_path)
-            raise NotIndexedError(f"{what} is not indexed yet in Neo4j at {self.conn.uri}; run orch index --graph neo4j {self.repo_path}")
+            raise NotIndexedError(
+                f"{what} is not indexed yet; run orch index --graph neo4j {self.repo_path} (Neo4j at {self.conn.uri})"
+            )
         return self._bound
 
     # -- indexing -------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from graph_index import CodeGraph, GraphSettings, open_graph
+from graph_index.config import Neo4jSettings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "graph"
-BACKENDS = ["embedded"]  # issue 4 adds "neo4j"
+BACKENDS = ["embedded", "neo4j"]
 
 
 def git(repo: Path, *args: str) -> str:
@@ -49,7 +50,13 @@ def graph_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def graph_settings(graph_backend: str, tmp_path: Path) -> GraphSettings:
+def graph_settings(graph_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> GraphSettings:
+    if graph_backend == "neo4j":
+        # Each test's repository lives under its own tmp path, so its repository key (and its
+        # part of the shared database) is its own.
+        uri, user, password = request.getfixturevalue("neo4j_server")
+        neo4j = Neo4jSettings(uri=uri, user=user, password=password)
+        return GraphSettings(backend="neo4j", index_dir=tmp_path / "index", neo4j=neo4j)
     return GraphSettings(backend=graph_backend, index_dir=tmp_path / "index")
 
 
