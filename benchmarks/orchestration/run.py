@@ -103,7 +103,7 @@ def overhead_run(rounds: int, workdir: Path) -> dict[str, float]:
     adapters.graph_opener = lambda s: clock.timed(open_graph(s))
     try:
         req = SolveRequest(issue=str(ROOT / "examples/python-pagekit/ISSUE.md"),
-                           repo=str(ROOT / "examples/python-pagekit"), model=f"scripted:{script}")
+                           repo=str(ROOT / "examples/python-pagekit/repo"), model=f"scripted:{script}")
         # Ingest (copy + git init of the example) is I/O the workflow must do; it is counted
         # separately so that the figure is about orchestration.
         t0 = time.perf_counter()

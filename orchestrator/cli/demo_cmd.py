@@ -31,7 +31,7 @@ def demo(
     from orchestrator.records import load_run
     from orchestrator.records.render import run_lines
     from orchestrator.workflow import SolveRequest, SolveStatus
-    from orchestrator.workflow.adapters import resolve_sandbox_kind
+    from orchestrator.workflow.adapters import base_image_present, resolve_sandbox_kind
     from orchestrator.workflow.runner import run_solve
 
     root = examples_dir() / example
@@ -41,15 +41,20 @@ def demo(
     # The demo's own output tells the story; library logs only when something goes wrong.
     st.log_level = st.log_level or "warning"
     loaded = st.settings(**{"graph.backend": "embedded"})
-    kind = resolve_sandbox_kind(sandbox or loaded.settings.harness.sandbox)
-    session = root / ".orch" / "session.yaml"
+    requested = sandbox or loaded.settings.harness.sandbox
+    kind = resolve_sandbox_kind(requested)
+    note = "  (unisolated: no Docker engine answered)" if kind == "local" and requested == "auto" else ""
+    if kind == "docker" and requested == "auto" and not base_image_present(loaded.settings):
+        kind = "local"
+        note = (f"  (unisolated: Docker answers but orch-base:{loaded.settings.harness.base_release} is not "
+                "built; `orch env build-base` builds it)")
+    session = root / "session.yaml"
     banner = "SCRIPTED MODEL: every model reply is pre-written in " + str(session.relative_to(root.parent.parent))
     typer.secho("orch offline demo", bold=True)
     typer.secho(f"  {banner}; no model service is called.", fg=typer.colors.YELLOW)
-    typer.echo(f"  example: {example}   graph: embedded   sandbox: {kind}"
-               + ("  (unisolated: no Docker engine answered)" if kind == "local" else ""))
+    typer.echo(f"  example: {example}   graph: embedded   sandbox: {kind}{note}")
     typer.echo("")
-    request = SolveRequest(issue=str(root / "ISSUE.md"), repo=str(root), model=f"scripted:{session}",
+    request = SolveRequest(issue=str(root / "ISSUE.md"), repo=str(root / "repo"), model=f"scripted:{session}",
                            sandbox=kind, runs_dir=runs_dir)  # type: ignore[arg-type]
     with Progress(sys.stderr) as progress:
         result = run_solve(request, loaded.settings, progress=progress)

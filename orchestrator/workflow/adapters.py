@@ -41,6 +41,21 @@ def docker_available() -> bool:
         return False
 
 
+def base_image_present(settings: OrchSettings) -> bool:
+    """Whether the base image the docker sandbox starts examples from is built."""
+    try:
+        import docker
+
+        client = docker.from_env(timeout=5)
+        try:
+            client.images.get(f"orch-base:{settings.harness.base_release}")
+        finally:
+            client.close()
+        return True
+    except Exception:
+        return False
+
+
 def resolve_sandbox_kind(kind: str) -> str:
     if kind == "auto":
         return "docker" if docker_available() else "local"

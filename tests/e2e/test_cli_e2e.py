@@ -21,8 +21,8 @@ def orch(tmp_path: Path, *args: str, timeout: float = 300) -> subprocess.Complet
 
 
 def test_solve_then_runs_list_and_show(tmp_path: Path) -> None:
-    out = orch(tmp_path, "solve", "--issue", str(PAGEKIT / "ISSUE.md"), "--repo", str(PAGEKIT),
-               "--model", f"scripted:{PAGEKIT}/.orch/session.yaml", "--sandbox", "local", "--run-id", "cli-1")
+    out = orch(tmp_path, "solve", "--issue", str(PAGEKIT / "ISSUE.md"), "--repo", str(PAGEKIT / "repo"),
+               "--model", f"scripted:{PAGEKIT}/session.yaml", "--sandbox", "local", "--run-id", "cli-1")
     assert out.returncode == 0, out.stderr[-2000:]
     assert "status     resolved" in out.stdout and "+        return -(-self.count // self.per_page)" in out.stdout
     assert "ingest" in out.stderr and "review" in out.stderr  # progress: one line per node off a TTY
@@ -43,8 +43,8 @@ def test_solve_then_runs_list_and_show(tmp_path: Path) -> None:
 
 
 def test_solve_exit_codes_for_bad_input(tmp_path: Path) -> None:
-    out = orch(tmp_path, "solve", "--issue", str(tmp_path / "missing.md"), "--repo", str(PAGEKIT),
-               "--model", f"scripted:{PAGEKIT}/.orch/session.yaml", "--sandbox", "local")
+    out = orch(tmp_path, "solve", "--issue", str(tmp_path / "missing.md"), "--repo", str(PAGEKIT / "repo"),
+               "--model", f"scripted:{PAGEKIT}/session.yaml", "--sandbox", "local")
     assert out.returncode == 2 and "neither an http(s) issue URL nor an existing file" in out.stderr
     missing = orch(tmp_path, "solve", "--resume", "no-such-run")
     assert missing.returncode == 2 and "no run 'no-such-run'" in missing.stderr

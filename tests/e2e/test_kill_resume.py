@@ -55,7 +55,7 @@ def test_killed_run_resumes_without_redoing_completed_nodes(
     env = {k: v for k, v in os.environ.items() if k != "ORCH_CONFIG"}
     proc = subprocess.Popen(
         orch(tmp_path, "--set", "workflow.step_delay=1.0", "solve", "--issue", str(PAGEKIT / "ISSUE.md"),
-             "--repo", str(PAGEKIT), "--model", f"scripted:{PAGEKIT}/.orch/session.yaml", "--run-id", "killed"),
+             "--repo", str(PAGEKIT / "repo"), "--model", f"scripted:{PAGEKIT}/session.yaml", "--run-id", "killed"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )
     run_dir = tmp_path / "runs" / "killed"

@@ -17,8 +17,8 @@ PAGEKIT = EXAMPLES / "python-pagekit"
 
 
 def pagekit_request(session: Path | None = None, **kw: object) -> SolveRequest:
-    session = session or PAGEKIT / ".orch" / "session.yaml"
-    return SolveRequest(issue=str(PAGEKIT / "ISSUE.md"), repo=str(PAGEKIT), model=f"scripted:{session}", **kw)
+    session = session or PAGEKIT / "session.yaml"
+    return SolveRequest(issue=str(PAGEKIT / "ISSUE.md"), repo=str(PAGEKIT / "repo"), model=f"scripted:{session}", **kw)
 
 
 def test_example_resolves_reproduction_fails_before_passes_after(tmp_path: Path, sandbox_kind: str) -> None:
@@ -71,7 +71,7 @@ def test_js_example_resolves_on_local_sandbox(tmp_path: Path) -> None:
     if shutil.which("node") is None:
         pytest.fail("node is required for the JavaScript example")
     root = EXAMPLES / "js-slugkit"
-    req = SolveRequest(issue=str(root / "ISSUE.md"), repo=str(root), model=f"scripted:{root}/.orch/session.yaml")
+    req = SolveRequest(issue=str(root / "ISSUE.md"), repo=str(root / "repo"), model=f"scripted:{root}/session.yaml")
     result = run_solve(req, e2e_settings(tmp_path, "local"))
     assert result.status == SolveStatus.RESOLVED, result.message
     assert "[^A-Za-z0-9]+" in result.patch
@@ -112,8 +112,8 @@ def test_missing_issue_url_is_error_input(tmp_path: Path) -> None:
     with github_server({}) as (api, _):
         settings = e2e_settings(tmp_path, "local", **{"app.api_url": api})
         result = run_solve(
-            SolveRequest(issue="https://github.example/acme/widgets/issues/404", repo=str(PAGEKIT),
-                         model=f"scripted:{PAGEKIT}/.orch/session.yaml"),
+            SolveRequest(issue="https://github.example/acme/widgets/issues/404", repo=str(PAGEKIT / "repo"),
+                         model=f"scripted:{PAGEKIT}/session.yaml"),
             settings,
         )
     assert result.status == SolveStatus.ERROR_INPUT
@@ -125,7 +125,7 @@ def test_missing_issue_url_is_error_input(tmp_path: Path) -> None:
 def test_uncloneable_repo_is_error_input(tmp_path: Path) -> None:
     result = run_solve(
         SolveRequest(issue=str(PAGEKIT / "ISSUE.md"), repo=f"file://{tmp_path}/no-such-repo.git",
-                     model=f"scripted:{PAGEKIT}/.orch/session.yaml"),
+                     model=f"scripted:{PAGEKIT}/session.yaml"),
         e2e_settings(tmp_path, "local"),
     )
     assert result.status == SolveStatus.ERROR_INPUT
@@ -141,8 +141,8 @@ def test_issue_from_github_url_resolves(tmp_path: Path) -> None:
     with github_server(routes) as (api, _):
         settings = e2e_settings(tmp_path, "local", **{"app.api_url": api})
         result = run_solve(
-            SolveRequest(issue="https://github.example/acme/pagekit/issues/12", repo=str(PAGEKIT),
-                         model=f"scripted:{PAGEKIT}/.orch/session.yaml"),
+            SolveRequest(issue="https://github.example/acme/pagekit/issues/12", repo=str(PAGEKIT / "repo"),
+                         model=f"scripted:{PAGEKIT}/session.yaml"),
             settings,
         )
     assert result.status == SolveStatus.RESOLVED, result.message
@@ -157,7 +157,7 @@ def test_dataset_row_with_repos_dir(tmp_path: Path) -> None:
 
     from orchestrator.ingest import prepare_repo
 
-    seed = prepare_repo(str(PAGEKIT), tmp_path / "seed")
+    seed = prepare_repo(str(PAGEKIT / "repo"), tmp_path / "seed")
     bare = tmp_path / "repos" / "acme" / "pagekit"
     bare.parent.mkdir(parents=True)
     subprocess.run(["git", "clone", "-q", "--bare", str(seed.path), str(bare)], check=True)
@@ -167,7 +167,7 @@ def test_dataset_row_with_repos_dir(tmp_path: Path) -> None:
     dataset.write_text(json.dumps(row) + "\n")
     settings = e2e_settings(tmp_path, "local", **{"harness.repos_dir": str(tmp_path / "repos")})
     result = run_solve(SolveRequest(dataset=dataset, instance_id="acme__pagekit-12",
-                                    model=f"scripted:{PAGEKIT}/.orch/session.yaml"), settings)
+                                    model=f"scripted:{PAGEKIT}/session.yaml"), settings)
     assert result.status == SolveStatus.RESOLVED, result.message
     pred = json.loads((result.run_dir / "prediction.jsonl").read_text())
     assert pred["instance_id"] == "acme__pagekit-12" and pred["model_patch"] == result.patch
