@@ -1,0 +1,38 @@
+"""Benchmark-only batch task: index one instance's commit with the code graph, nothing else.
+
+It measures what the batch's repository grouping buys the graph: the same runner, worker
+processes and ordering as a real batch, with the solve replaced by its indexing step.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from orchestrator.batch.models import InstanceResult, InstanceStatus, TaskSpec
+from orchestrator.batch.task import repo_source
+from orchestrator.config import OrchSettings
+
+
+def index_instance(spec: TaskSpec) -> InstanceResult:
+    from graph_index import open_graph
+
+    settings = OrchSettings.model_validate(spec.settings)
+    repo = repo_source(spec.instance, spec.repos_dir)
+    if repo is None:
+        raise FileNotFoundError(f"{spec.repo} not under {spec.repos_dir}")
+    commit = spec.instance["base_commit"]
+    # `fresh_index`: this instance gets an index of its own, as an unbatched solve would.
+    index_path = Path(spec.instance_dir) / "index.sqlite" if spec.instance.get("fresh_index") else None
+    started, cpu = time.perf_counter(), time.process_time()
+    graph = open_graph(settings.graph, repo, commit, index_path=index_path)
+    try:
+        stats = graph.index(repo, commit)
+    finally:
+        graph.close()
+    wall = time.perf_counter() - started
+    return InstanceResult(
+        instance_id=spec.instance_id, repo=spec.repo, status=InstanceStatus.NO_PATCH, duration_s=wall,
+        detail={"index_s": wall, "index_cpu_s": time.process_time() - cpu, "files_total": stats.files_total,
+                "files_parsed": stats.files_parsed, "files_reused": stats.files_reused, "index_path": stats.index_path},
+    )
