@@ -52,7 +52,11 @@ def _wait_for(path: Path, predicate, timeout: float = 90.0) -> None:
 def test_killed_run_resumes_without_redoing_completed_nodes(
     tmp_path: Path, kill_at: str, calls_before: int, done_before: set[str]
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "ORCH_CONFIG"}
+    # The killed process cannot clean up its local sandbox (a worktree under TMPDIR): keep it
+    # inside tmp_path so it goes with the test's own directory.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**{k: v for k, v in os.environ.items() if k != "ORCH_CONFIG"}, "TMPDIR": str(scratch)}
     proc = subprocess.Popen(
         orch(tmp_path, "--set", "workflow.step_delay=1.0", "solve", "--issue", str(PAGEKIT / "ISSUE.md"),
              "--repo", str(PAGEKIT / "repo"), "--model", f"scripted:{PAGEKIT}/session.yaml", "--run-id", "killed"),
