@@ -136,18 +136,27 @@ def test_uncloneable_repo_is_error_input(tmp_path: Path) -> None:
 def test_issue_from_github_url_resolves(tmp_path: Path) -> None:
     from tests.workflow.fake_github import issue_routes
 
+    from orchestrator.ingest import prepare_repo
+
+    # No --repo: the repository comes from the issue's repository (its clone_url, here a local
+    # git repository so nothing leaves the machine) at its default branch head.
+    upstream = prepare_repo(str(PAGEKIT / "repo"), tmp_path / "upstream")
     text = (PAGEKIT / "ISSUE.md").read_text().split("\n", 1)
     routes = issue_routes("acme", "pagekit", 12, text[0].lstrip("# "), text[1], ["Also seen with 41 items."])
+    routes["/repos/acme/pagekit"]["clone_url"] = f"file://{upstream.path}"
     with github_server(routes) as (api, _):
         settings = e2e_settings(tmp_path, "local", **{"app.api_url": api})
         result = run_solve(
-            SolveRequest(issue="https://github.example/acme/pagekit/issues/12", repo=str(PAGEKIT / "repo"),
-                         model=f"scripted:{PAGEKIT}/session.yaml"),
+            SolveRequest(issue="https://github.example/acme/pagekit/issues/12", model=f"scripted:{PAGEKIT}/session.yaml"),
             settings,
         )
     assert result.status == SolveStatus.RESOLVED, result.message
     summary = json.loads((result.run_dir / "summary.json").read_text())
     assert summary["issue_url"] == "https://github.example/acme/pagekit/issues/12"
+    assert summary["repo"] == f"file://{upstream.path}" and summary["commit"] == upstream.commit
+    # The agents read the issue with its comments.
+    tasks = [e["data"]["detail"].get("task", "") for e in events(result.run_dir) if e["kind"] == "agent_start"]
+    assert tasks and all("Also seen with 41 items." in t for t in tasks[:1])
 
 
 def test_dataset_row_with_repos_dir(tmp_path: Path) -> None:
