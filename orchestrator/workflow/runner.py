@@ -78,14 +78,28 @@ def _hint(request: SolveRequest) -> str:
     return Path(ref.rstrip("/")).name if "/" in ref else ref
 
 
-def _checkpointer(run_dir: Path) -> tuple[SqliteSaver, sqlite3.Connection]:
+def _checkpointer(settings: OrchSettings, run_dir: Path, stack: ExitStack) -> Any:
+    """SQLite in the run directory by default; Postgres (a shared store, e.g. for Ray workers)
+    when configured. Raises _InputError when the configured store cannot be used."""
+    serde = JsonPlusSerializer(allowed_msgpack_modules=CHECKPOINT_TYPES)
+    if settings.workflow.checkpointer == "postgres":
+        if not settings.workflow.postgres_dsn:
+            raise _InputError("workflow.checkpointer is postgres but workflow.postgres_dsn is not set")
+        try:
+            from langgraph.checkpoint.postgres import PostgresSaver  # type: ignore[import-not-found]
+        except ImportError:
+            raise _InputError("workflow.checkpointer postgres needs: pip install langgraph-checkpoint-postgres") from None
+        saver = stack.enter_context(PostgresSaver.from_conn_string(settings.workflow.postgres_dsn))
+        saver.serde = serde
+        saver.setup()
+        return saver
     conn = sqlite3.connect(run_dir / CHECKPOINTS, check_same_thread=False)
+    stack.callback(conn.close)
     # WAL with synchronous=NORMAL: a commit survives the process being killed (what resume is
     # for) without an fsync per checkpoint; only a host crash can lose the last few.
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    serde = JsonPlusSerializer(allowed_msgpack_modules=CHECKPOINT_TYPES)
-    return SqliteSaver(conn, serde=serde), conn
+    return SqliteSaver(conn, serde=serde)
 
 
 def run_solve(
@@ -120,8 +134,11 @@ def run_solve(
         stack.enter_context(bind_context(run_id=run_id, instance_id=request.instance_id))
         prog = progress or Progress(enabled=False)
         stack.enter_context(prog)
-        saver, conn = _checkpointer(run_dir)
-        stack.callback(conn.close)
+        try:
+            saver = _checkpointer(settings, run_dir, stack)
+        except _InputError as exc:
+            final = SolveState(run_id=run_id, status=SolveStatus.ERROR_INPUT.value, message=str(exc))
+            return _finish(recorder, summary, final, settings, 0.0, resumable=False)
         sv = Services(
             recorder=recorder,
             progress=prog,

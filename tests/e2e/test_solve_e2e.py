@@ -194,3 +194,9 @@ def test_two_candidates_selected_by_execution_evidence(tmp_path: Path) -> None:
     assert chosen[-1]["data"]["candidate"] == 1
     # The second attempt started from clean code but kept the reproduction test.
     assert [e["data"]["decision"] for e in evs if e.get("node") == "select" and e["kind"] == "route"][0] == "another_candidate"
+
+
+def test_postgres_checkpointer_without_dsn_is_a_clear_input_error(tmp_path: Path) -> None:
+    settings = e2e_settings(tmp_path, "local", **{"workflow.checkpointer": "postgres"})
+    result = run_solve(pagekit_request(), settings)
+    assert result.status == SolveStatus.ERROR_INPUT and "postgres_dsn" in result.message
