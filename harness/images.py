@@ -38,7 +38,8 @@ log = structlog.get_logger(__name__)
 
 BASE_SCRIPT = Path(__file__).resolve().parent / "resources" / "base-image.sh"
 #: Bump when a Dockerfile template below changes: old images then stop matching their keys.
-RECIPE_VERSION = "4"
+ENV_RECIPE_VERSION = "5"
+INSTANCE_RECIPE_VERSION = "6"
 SANDBOX_UID = 1000
 
 
@@ -307,7 +308,7 @@ class ImageBuilder:
             packages = shlex.split(spec.packages) if isinstance(spec.packages, str) else list(spec.packages)
         key = _key(
             {
-                "recipe": RECIPE_VERSION,
+                "recipe": ENV_RECIPE_VERSION,
                 "base": self.image_id(base),
                 "bootstrap": spec.bootstrap,
                 "requirements": requirements,
@@ -318,7 +319,8 @@ class ImageBuilder:
         )
         tag = f"orch-env:{_slug(spec.repo.replace('/', '__'))}-{_slug(spec.version)}-{key}"
         q = " ".join(shlex.quote(p) for p in spec.bootstrap)
-        steps = [f"pip install {q}"] if spec.bootstrap else []
+        # -U: the venv's own pip/setuptools (Debian's, years old) already satisfy "<N" bounds.
+        steps = [f"pip install -U {q}"] if spec.bootstrap else []
         if requirements:
             steps.append("pip install -r /opt/orch/requirements.txt")
         if packages:
@@ -355,7 +357,7 @@ class ImageBuilder:
         """The instance image: environment + repository at `commit`, installed, owned by `orch`."""
         env_tag = self.ensure_env(spec, repos, env_commit)
         key = _key(
-            {"recipe": RECIPE_VERSION, "env": self.image_id(env_tag), "commit": commit, "install": spec.install, "pre_install": spec.pre_install}
+            {"recipe": INSTANCE_RECIPE_VERSION, "env": self.image_id(env_tag), "commit": commit, "install": spec.install, "pre_install": spec.pre_install}
         )
         tag = f"orch-inst:{_slug(instance_id)}-{key}"
         if self.exists(tag):
@@ -384,6 +386,10 @@ class ImageBuilder:
                 # Build isolation would fetch the newest setuptools for every old setup.py, and
                 # those fail on code from years ago; the venv's pinned tooling builds instead.
                 "ARG PIP_NO_BUILD_ISOLATION=0\n"
+                # Editable installs the old way (/testbed on sys.path via a .pth), as the SWE-bench
+                # labels were produced: setuptools' newer import-hook editables hide modules from
+                # tools that map files to modules through sys.path (pylint/astroid).
+                "ARG SETUPTOOLS_ENABLE_FEATURES=legacy-editable\n"
                 f"{pre}"
                 f"RUN set -ex; {spec.install}\n"
                 # Build artifacts the repo's .gitignore misses (egg-info, generated files) must not

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import signal
+import sys
 from pathlib import Path
 
 import typer
@@ -40,6 +42,8 @@ def eval_predictions(
         colour = {"resolved": typer.colors.GREEN, "error": typer.colors.RED}.get(r.status, typer.colors.YELLOW)
         typer.secho(f"{r.instance_id}: {r.status}" + (f" ({r.cause})" if r.cause else ""), fg=colour, err=True)
 
+    # SIGTERM (a CI timeout, `kill`) must unwind like Ctrl-C so sandbox containers are removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         summary = evaluate_predictions(
             dataset=dataset, predictions=predictions, out_dir=run_dir, settings=settings.harness, workers=workers,
