@@ -9,7 +9,8 @@ from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "swebench_lite"
 
-# The repositories the `fetch` tool serves with full history.
+MIRROR_ROOT = Path("/work/.mirror")
+# The test-split repositories the `fetch` tool serves with full history (the 140-row report set).
 FETCHABLE = (
     "psf/requests",
     "pallets/flask",
@@ -68,8 +69,10 @@ def load_instances(split: str, repos: set[str] | None = None) -> list[Instance]:
             rows.append(("test", r))
     out = []
     for split_file, r in rows:
-        if r["repo"] not in FETCHABLE or (repos and r["repo"] not in repos):
+        if repos and r["repo"] not in repos:
             continue
+        if not (MIRROR_ROOT / r["repo"].replace("/", "+") / "repo").exists():
+            continue  # not fetched (dev rows' repositories are optional)
         out.append(
             Instance(
                 instance_id=r["instance_id"],

@@ -28,13 +28,13 @@ sys.path.insert(0, str(HERE.parents[1]))
 from astview import ViewCache, build_view  # noqa: E402
 from baseline import bm25_baseline  # noqa: E402
 from checkouts import SCRATCH_ROOT, checkout  # noqa: E402
-from dataset import FETCHABLE, load_instances  # noqa: E402
+from dataset import load_instances  # noqa: E402
 from metrics import Tally  # noqa: E402
 
 from graph_index.localize.access import ViewAccess  # noqa: E402
-from orchestrator.logs import configure_logging  # noqa: E402
-from graph_index.localize.text import plain_tokenize, tokenize  # noqa: E402
 from graph_index.localize.locate import localize_with  # noqa: E402
+from graph_index.localize.text import plain_tokenize, tokenize  # noqa: E402
+from orchestrator.logs import configure_logging  # noqa: E402
 
 _DUP = re.compile(r"#\d+$")
 
@@ -48,7 +48,7 @@ def _norm(ids: list[str]) -> list[str]:
 
 
 def _graph_localizer(index_dir: Path):
-    from graph_index import GraphSettings, open_graph
+    from graph_index import GraphSettings, GraphStoreError, open_graph
     from graph_index.localize import localize
 
     settings = GraphSettings(index_dir=index_dir)
@@ -57,7 +57,11 @@ def _graph_localizer(index_dir: Path):
     def run(repo: str, root: Path, text: str, top_k: int):
         g = graphs.get(repo)
         if g is None:
-            g = graphs[repo] = open_graph(settings, root)
+            try:
+                g = open_graph(settings, root)
+            except GraphStoreError:  # an index from an older schema: scratch data, rebuild it
+                g = open_graph(settings, root, rebuild=True)
+            graphs[repo] = g
         t0 = time.perf_counter()
         g.index(root)  # type: ignore[attr-defined]
         t_index = time.perf_counter() - t0
@@ -86,8 +90,6 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("warning")
 
     repos = {r.strip() for r in args.repos.split(",") if r.strip()} or None
-    if repos and repos - set(FETCHABLE):
-        ap.error(f"not fetchable: {sorted(repos - set(FETCHABLE))}")
     instances = load_instances(args.split, repos)
     # Grouped by repository and ordered by commit date would be ideal; by commit is stable.
     instances.sort(key=lambda i: (i.repo, i.instance_id))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections import Counter
 import re
+from collections import Counter
 from functools import lru_cache
 
 from graph_index.graph import CodeGraph
-from graph_index.models import EdgeKind, Node, NodeKind, is_unresolved
 from graph_index.localize.text import STOPWORDS, split_identifier
 from graph_index.localize.view import Symbol
+from graph_index.models import EdgeKind, Node, NodeKind, is_unresolved
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DEF_KINDS = (NodeKind.CLASS, NodeKind.FUNCTION, NodeKind.TEST)

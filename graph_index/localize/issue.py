@@ -19,15 +19,7 @@ PLAIN_WORD_FACTOR = 0.3
 """Scales single lower-case words (no underscore, no capital) found in code or called in prose."""
 
 BUILTIN_NAMES = frozenset(
-    """abs all any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile
-    complex delattr dict dir divmod enumerate eval exec filter float format frozenset getattr
-    globals hasattr hash help hex id input int isinstance issubclass iter len list locals map max
-    memoryview min next object oct open ord pow print property range repr reversed round set
-    setattr slice sorted staticmethod str sum super tuple type vars zip self cls None True False
-    print import from def class return lambda yield assert raise try except finally with while
-    for else elif not and the args kwargs Exception ValueError TypeError KeyError IndexError
-    AttributeError RuntimeError NotImplementedError ImportError OSError Warning UserWarning
-    DeprecationWarning Traceback numpy pandas np pd plt matplotlib pyplot os sys re json math""".split()
+    ["abs", "all", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes", "callable", "chr", "classmethod", "compile", "complex", "delattr", "dict", "dir", "divmod", "enumerate", "eval", "exec", "filter", "float", "format", "frozenset", "getattr", "globals", "hasattr", "hash", "help", "hex", "id", "input", "int", "isinstance", "issubclass", "iter", "len", "list", "locals", "map", "max", "memoryview", "min", "next", "object", "oct", "open", "ord", "pow", "print", "property", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod", "str", "sum", "super", "tuple", "type", "vars", "zip", "self", "cls", "None", "True", "False", "print", "import", "from", "def", "class", "return", "lambda", "yield", "assert", "raise", "try", "except", "finally", "with", "while", "for", "else", "elif", "not", "and", "the", "args", "kwargs", "Exception", "ValueError", "TypeError", "KeyError", "IndexError", "AttributeError", "RuntimeError", "NotImplementedError", "ImportError", "OSError", "Warning", "UserWarning", "DeprecationWarning", "Traceback", "numpy", "pandas", "np", "pd", "plt", "matplotlib", "pyplot", "os", "sys", "re", "json", "math"]
 )
 
 _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)

@@ -23,6 +23,7 @@ from graph_index.localize.scoring import (
     path_evidence,
     ranked,
 )
+from graph_index.localize.text import tokenize
 from graph_index.localize.view import Symbol, is_test_path
 
 log = structlog.get_logger(__name__)
@@ -147,9 +148,21 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
         if kinds.get(i) != "class" and ":" in i and not i.startswith("?")
     }
 
+    # Which of the issue's words each returned hit shares, for the lexical evidence line.
+    words = set(tokenize(issue_text))
+    for path, _score in file_rank[:top_k]:
+        names = " ".join(s.qualname for s in access.file_symbols(path))
+        shared = sorted(words & set(tokenize(path + " " + names)))
+        if shared:
+            ev.append(Evidence(path, "lexical", 0.0, "matched terms: " + ", ".join(shared[:8])))
+    func_rank = ranked(func_scores, top_k)
+    for sid, _score in func_rank:
+        shared = sorted(words & set(tokenize(sid.split(":", 1)[1])))
+        if shared:
+            fev.append(Evidence(sid, "lexical", 0.0, "matched terms: " + ", ".join(shared[:8])))
     loc = Localization(
-        files=[FileHit(path=p, score=s, evidence=notes_for(p, ev)) for p, s in file_rank[:top_k]],
-        functions=[FunctionHit(id=i, score=s, evidence=notes_for(i, fev)) for i, s in ranked(func_scores, top_k)],
+        files=[FileHit(path=p, score=s, evidence=notes_for(p, ev, fmul)) for p, s in file_rank[:top_k]],
+        functions=[FunctionHit(id=i, score=s, evidence=notes_for(i, fev, fmul2)) for i, s in func_rank],
     )
     log.debug("localized", files=len(loc.files), functions=len(loc.functions), identifiers=len(definitions))
     return loc

@@ -22,17 +22,17 @@ class Weights:
     lexical: float = 1.0
     path: float = 2.0
     basename: float = 0.8
-    module: float = 1.2
+    module: float = 0.6
     frame: float = 1.2
-    identifier: float = 1.0
-    neighbour: float = 0.3
+    identifier: float = 0.6
+    neighbour: float = 0.05
     test_link: float = 0.8
     # Functions
     func_lexical: float = 1.0
     func_file_prior: float = 1.0
-    func_identifier: float = 1.5
-    func_frame: float = 1.5
-    func_neighbour: float = 0.2
+    func_identifier: float = 0.5
+    func_frame: float = 0.8
+    func_neighbour: float = 0.4
     # Per-kind caps on summed evidence weight, before the kind's multiplier.
     caps: Mapping[str, float] = field(
         default_factory=lambda: {"identifier": 2.0, "frame": 1.5, "path": 1.0, "module": 1.0, "test": 1.0}
@@ -218,8 +218,11 @@ def ranked(scores: Mapping[str, float], k: int) -> list[tuple[str, float]]:
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
 
-def notes_for(target: str, evidence: Iterable[Evidence], limit: int = 6) -> list[str]:
-    mine = sorted((e for e in evidence if e.target == target), key=lambda e: -e.weight)
+def notes_for(target: str, evidence: Iterable[Evidence], multipliers: Mapping[str, float], limit: int = 6) -> list[str]:
+    """The target's evidence notes, largest contribution to its score first."""
+    mine = sorted(
+        (e for e in evidence if e.target == target), key=lambda e: (-e.weight * multipliers.get(e.kind, 0.0), e.note)
+    )
     out: list[str] = []
     for e in mine:
         if e.note not in out:

@@ -9,16 +9,7 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z]|[0-9]|$)|[A-Z]?[a-z]+|[0-9]+|[A-Z]+")
 
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each else few for
-    from further get got had has have having he her here hers him his how i if in into is it its
-    itself just me more most my no nor not now of off on once only or other our out over own
-    same she should so some such than that the their them then there these they this those
-    through to too under until up very was we were what when where which while who whom why will
-    with would you your yours also may might must shall us use used using like want way one two
-    see seems seem still get gets thing things example expected actual behavior behaviour
-    issue problem bug error work works working dont doesnt didnt isnt cant wont im ive
-    self cls none true false return def class import pass lambda yield""".split()
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "else", "few", "for", "from", "further", "get", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "also", "may", "might", "must", "shall", "us", "use", "used", "using", "like", "want", "way", "one", "two", "see", "seems", "seem", "still", "get", "gets", "thing", "things", "example", "expected", "actual", "behavior", "behaviour", "issue", "problem", "bug", "error", "work", "works", "working", "dont", "doesnt", "didnt", "isnt", "cant", "wont", "im", "ive", "self", "cls", "none", "true", "false", "return", "def", "class", "import", "pass", "lambda", "yield", "py"]
 )
 
 

@@ -87,9 +87,54 @@ def search(
         typer.echo(f"{hit.score:8.3f}  {n.kind:<8} {n.id}  ({n.path}:{n.start_line})")
 
 
-def localize(issue: Path = typer.Option(..., help="Issue text file."), repo: Path = typer.Option(Path("."))) -> None:
-    """Rank files and functions an issue is about, without a model."""
-    not_built("localize", "issue #3: code knowledge graph")
+def localize(
+    ctx: typer.Context,
+    issue: Path = typer.Option(..., help="File holding the issue text (title and body); `-` reads stdin."),
+    repo: Path = typer.Option(Path("."), help="Repository to localize in."),
+    commit: str | None = typer.Option(None, help="Commit to localize at (default: the working tree as on disk)."),
+    top: int = typer.Option(10, "--top", "-k", min=1, help="How many files and functions to return."),
+    graph: str | None = typer.Option(None, "--graph", help=_BACKEND_HELP),
+    as_json: bool = typer.Option(False, "--json", help='Print {"files": [...], "functions": [...]} as JSON.'),
+) -> None:
+    """Rank the files and functions an issue is about, without a model (indexes first if needed)."""
+    from graph_index import NotIndexedError
+    from graph_index.localize import localize as run_localize
+
+    if str(issue) == "-":
+        import sys
+
+        text = sys.stdin.read()
+    elif issue.is_file():
+        text = issue.read_text(encoding="utf-8", errors="replace")
+    else:
+        fail(f"issue file not found: {issue}", EXIT_USAGE)
+    g = _open(ctx, repo, commit, graph)
+    try:
+        if commit is None:
+            g.index(repo, None)  # incremental: only files whose content changed are parsed
+        else:
+            try:
+                g.files()
+            except NotIndexedError:
+                g.index(repo, commit)
+        result = run_localize(g, text, top_k=top)
+    except GraphStoreError as exc:
+        fail(str(exc), EXIT_FAILED)
+    finally:
+        g.close()
+    if as_json:
+        typer.echo(json.dumps(result.to_json_dict(), indent=2))
+        return
+    typer.echo("files")
+    for i, f in enumerate(result.files, 1):
+        typer.echo(f"{i:3d}. {f.score:7.3f}  {f.path}")
+        for note in f.evidence[:3]:
+            typer.echo(f"{'':15s}{note}")
+    typer.echo("functions")
+    for i, fn in enumerate(result.functions, 1):
+        typer.echo(f"{i:3d}. {fn.score:7.3f}  {fn.id}")
+        for note in fn.evidence[:2]:
+            typer.echo(f"{'':15s}{note}")
 
 
 @graph_app.command("show")
