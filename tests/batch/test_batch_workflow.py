@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-SESSION = f"scripted:{EXAMPLES}/{{repo_name}}/.orch/session.yaml"
+SESSION = f"scripted:{EXAMPLES}/{{repo_name}}/session.yaml"
 
 
 def examples_dataset(tmp_path: Path, per_repo: int = 2) -> tuple[Path, Path]:
@@ -24,7 +24,7 @@ def examples_dataset(tmp_path: Path, per_repo: int = 2) -> tuple[Path, Path]:
     rows = []
     for name in ("python-pagekit", "js-slugkit"):
         dest = repos / "orch-examples" / name
-        shutil.copytree(EXAMPLES / name, dest, ignore=shutil.ignore_patterns("node_modules", "__pycache__"))
+        shutil.copytree(EXAMPLES / name / "repo", dest, ignore=shutil.ignore_patterns("node_modules", "__pycache__"))
         for cmd in (["init", "-q", "-b", "main"], ["add", "-A"],
                     ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "base"]):
             subprocess.run(["git", *cmd], cwd=dest, check=True)
