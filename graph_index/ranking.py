@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from itertools import repeat
+from operator import add, mul, sub
 
 
 def pagerank(
     edges: Iterable[tuple[str, str, float]],
     personalization: Mapping[str, float] | None = None,
     damping: float = 0.85,
-    iterations: int = 50,
-    tol: float = 1e-9,
+    iterations: int = 40,
+    tol: float = 1e-6,
 ) -> dict[str, float]:
     """Scores summing to 1 for every node on an edge. Dangling mass and teleports go to the
     personalization vector (uniform when it is empty or names no node)."""
@@ -44,14 +46,16 @@ def pagerank(
         new = [0.0] * n
         dangling = 0.0
         for i, r in enumerate(rank):
-            if links[i]:
-                for j, w in links[i]:
-                    new[j] += damping * r * w
+            row = links[i]
+            if row:
+                r *= damping
+                for j, w in row:
+                    new[j] += r * w
             else:
                 dangling += damping * r
         base = 1.0 - damping + dangling
-        new = [v + base * p for v, p in zip(new, pers, strict=True)]
-        delta = sum(abs(a - b) for a, b in zip(new, rank, strict=True))
+        new = list(map(add, new, map(mul, pers, repeat(base, n))))
+        delta = sum(map(abs, map(sub, new, rank)))
         rank = new
         if delta < tol:
             break

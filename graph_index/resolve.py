@@ -46,10 +46,14 @@ class FileTable:
     package: str = ""
     by_qual: dict[str, int] = field(default_factory=dict)
     bindings: dict[str, Ref] = field(default_factory=dict)
+    stars: list[Ref] = field(default_factory=list)
+    """`from m import *` imports, which re-export everything of `m`."""
 
     def __post_init__(self) -> None:
         self.by_qual = {s.qualname: i for i, s in enumerate(self.symbols) if i}
         for ref in self.refs:
+            if ref.kind == IMPORT and ref.name == "*":
+                self.stars.append(ref)
             if ref.kind == IMPORT:
                 local = _binding_name(self.language, ref)
                 if local and local not in self.bindings:
@@ -345,7 +349,7 @@ class Resolver:
             self._memo[key] = found
             return found
         # Star imports re-export everything.
-        for star in (r for r in table.refs if r.kind == IMPORT and r.name == "*"):
+        for star in table.stars:
             module_entity = self._import_module(table, star.target)
             if module_entity is not None and module_entity != entity:
                 found = self._member(module_entity, name, hops + 1)
@@ -418,7 +422,11 @@ def _unique(edges: list[Edge]) -> list[Edge]:
         key = (e.src, e.dst, e.kind)
         if key not in best or e.line < best[key].line:
             best[key] = e
-    return sorted(best.values())
+    return sorted(best.values(), key=_edge_key)
+
+
+def _edge_key(e: Edge) -> tuple:
+    return (e.src, e.dst, e.kind, e.line)
 
 
 # -- node kinds that depend on where a file sits ----------------------------------------------

@@ -300,42 +300,49 @@ class ViewGraph:
         if module_path is not None:  # Go (and JS index files) import a directory
             names.add(posixpath.basename(posixpath.dirname(module_path)))
         out: list[Edge] = []
-        test_sources: set[tuple[str, int]] = set()
+        called_from: dict[tuple[str, int], int] = {}  # (path, idx) -> first line calling node_id
+        want_imports = EdgeKind.IMPORTS in kinds
         paths = sorted({p for n in names if n for p in self._paths_using(n)})
         for path in paths:
             table = v.tables.table(path)
             if table is None:
                 continue
             module_id = v.tables.module_of[path]
-            aliases = {name} | {r.alias for r in table.refs if r.kind == IMPORT and r.name == name and r.alias}
+            aliases = {name}
+            for r in table.refs:
+                if r.kind == IMPORT and r.alias and r.name == name:
+                    aliases.add(r.alias)
             for ref in table.refs:
                 if ref.kind == IMPORT:
-                    if EdgeKind.IMPORTS not in kinds or ref.name == "*":
-                        continue
-                    if names.isdisjoint(import_names(ref)):
+                    if not want_imports or ref.name == "*" or names.isdisjoint(import_names(ref)):
                         continue
                     if resolver.resolve(table, ref) == node_id:
                         out.append(Edge(module_id, node_id, EdgeKind.IMPORTS, ref.line))
                     continue
-                kind = _REF_EDGE[ref.kind]
-                if kind not in kinds or ref.name not in aliases:
+                if ref.name not in aliases:
                     continue
-                if resolver.resolve(table, ref) != node_id:
+                kind = _REF_EDGE[ref.kind]
+                if kind not in kinds or resolver.resolve(table, ref) != node_id:
                     continue
                 src = module_id if ref.src == 0 else f"{path}:{table.symbols[ref.src].qualname}"
                 if kind in keep:
                     out.append(Edge(src, node_id, kind, ref.line))
                 if tests and kind == EdgeKind.CALLS and ref.src > 0:
-                    test_sources.add((path, ref.src))
+                    key = (path, ref.src)
+                    called_from[key] = min(ref.line, called_from.get(key, ref.line))
         if tests and not is_unresolved(node_id) and self._is_code(node_id):
-            for path, idx in self._names_with_prefix("test_" + name):
-                test_sources.add((path, idx))
-            for path, idx in sorted(test_sources):
+            # Tests named after the code (`test_x`, `TestX.test_y`) need the full naming rule;
+            # tests that merely call it are TESTS edges at the first calling line.
+            named = set(self._names_with_prefix("test_" + name)) | set(self._names_with_prefix("test" + name))
+            for path, idx in sorted(named | called_from.keys()):
                 table = v.tables.table(path)
                 if table is None or symbol_kind(table.language, path, table.symbols, idx) != NodeKind.TEST:
                     continue
                 src = self._id_of(path, idx)
-                out += [e for e in self._tests_from(src, path, idx) if e.dst == node_id]
+                if (path, idx) in named:
+                    out += [e for e in self._tests_from(src, path, idx) if e.dst == node_id]
+                else:
+                    out.append(Edge(src, node_id, EdgeKind.TESTS, called_from[(path, idx)]))
         return out
 
     # -- traversals -----------------------------------------------------------------------------
@@ -462,4 +469,4 @@ def _dedupe(edges: list[Edge]) -> list[Edge]:
         key = (e.src, e.dst, e.kind)
         if key not in best or e.line < best[key].line:
             best[key] = e
-    return sorted(best.values())
+    return sorted(best.values(), key=lambda e: (e.src, e.dst, e.kind, e.line))
