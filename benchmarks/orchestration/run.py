@@ -99,7 +99,7 @@ def overhead_run(rounds: int, workdir: Path) -> dict[str, float]:
     }).settings
     clock = Clock()
     open_sandbox, open_graph = adapters.sandbox_opener, adapters.graph_opener
-    adapters.sandbox_opener = lambda s: (lambda p, c: TimedSandbox(clock.timed(open_sandbox(s))(p, c), clock))
+    adapters.sandbox_opener = lambda s, r=None: (lambda p, c: TimedSandbox(clock.timed(open_sandbox(s, r))(p, c), clock))
     adapters.graph_opener = lambda s: clock.timed(open_graph(s))
     try:
         req = SolveRequest(issue=str(ROOT / "examples/python-pagekit/ISSUE.md"),
