@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A throwaway Neo4j 5.26 (community, embedded) for orch's integration tests and CI, built from
 # Maven artifacts because no Neo4j server package is reachable here. Bolt listens on 127.0.0.1
-# only; there is no HTTP. See README.md beside this script.
+# only; there is no HTTP. See README.md beside this script for timings and caveats.
 #
 #   neo4j-server.sh start   build if needed, start in the background, wait for Bolt, print the URI
 #   neo4j-server.sh stop    SIGTERM and wait for a clean shutdown
@@ -17,7 +17,7 @@
 #   ORCH_NEO4J_JAVA_OPTS      JVM options (default: C1 only and serial GC, see below)
 #   ORCH_NEO4J_CDS            1 (default) to keep a class-data-sharing archive, 0 not to
 #   ORCH_NEO4J_START_TIMEOUT  seconds to wait for Bolt (default 180: a cold JVM on a busy
-#                             2-core machine needs 20-45 s)
+#                             2-core machine needs 10-45 s)
 #   ORCH_NEO4J_MVN_ARGS       extra Maven arguments, e.g. -Dmaven.repo.local=DIR or -o
 set -euo pipefail
 
@@ -102,7 +102,7 @@ build() {
   flock 8
   if needs_build; then
     command -v mvn >/dev/null || die "Maven (mvn) not found; it is needed once to build the launcher"
-    echo "neo4j-server.sh: building the launcher (the first build downloads ~125 MB from Maven Central)" >&2
+    echo "neo4j-server.sh: building the launcher (a first build downloads ~170 MB into the Maven repository)" >&2
     # shellcheck disable=SC2086  # ORCH_NEO4J_MVN_ARGS is a list of arguments
     mvn -q -B -Dstyle.color=never -f "$here/pom.xml" ${ORCH_NEO4J_MVN_ARGS:-} package >&2 \
       || die "Maven build failed (see the output above)"

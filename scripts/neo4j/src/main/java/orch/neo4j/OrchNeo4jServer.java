@@ -80,8 +80,15 @@ public final class OrchNeo4jServer {
             stopped.countDown();
         }, "orch-neo4j-shutdown"));
 
-        setPassword(dbms, password);
-        awaitBoltHandshake(port, 30_000);
+        try {
+            setPassword(dbms, password);
+            awaitBoltHandshake(port, 30_000);
+        } catch (RuntimeException | InterruptedException e) {
+            // Neo4j's own threads would keep the JVM alive without a "ready" line; exiting runs
+            // the shutdown hook, so the caller sees a dead process and the log, not a timeout.
+            e.printStackTrace();
+            System.exit(1);
+        }
 
         System.out.printf("%s bolt://%s:%d user=%s auth=enabled startup_ms=%d dbms_ms=%d%n",
                 READY, HOST, port, USER, (System.nanoTime() - t0) / 1_000_000, dbmsMs);
