@@ -64,6 +64,7 @@ class AppProcess:
             **(extra_env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
+        self._client: httpx.Client | None = None
 
     def start(self, timeout: float = 30.0) -> AppProcess:
         log = self.log_path.open("ab")
@@ -94,6 +95,9 @@ class AppProcess:
             self.proc.wait(10)
 
     def stop(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -119,7 +123,9 @@ class AppProcess:
             "X-Hub-Signature-256": signature if signature is not None else sign(body, secret),
             **(headers or {}),
         }
-        return httpx.post(self.url + "/webhook", content=body, headers=sent, timeout=10)
+        if self._client is None:
+            self._client = httpx.Client(timeout=10)
+        return self._client.post(self.url + "/webhook", content=body, headers=sent)
 
     def jobs(self) -> list[Job]:
         path = self.state_dir / "queue.sqlite"

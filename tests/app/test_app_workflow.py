@@ -16,7 +16,7 @@ PAGEKIT = Path(__file__).resolve().parents[2] / "examples" / "python-pagekit"
 @pytest.mark.slow
 def test_real_workflow_answers_a_labelled_issue_with_a_draft_pr(tmp_path: Path, app_key: tuple[Path, bytes]) -> None:
     git_root = tmp_path / "git"
-    seed_bare_repo(git_root, PAGEKIT)
+    seed_bare_repo(git_root, PAGEKIT / "repo")
     issue_md = (PAGEKIT / "ISSUE.md").read_text()
     title = issue_md.splitlines()[0].lstrip("# ")
     fake = FakeGitHub(app_id=APP_ID, public_key_pem=app_key[1], git_root=git_root)
@@ -31,7 +31,7 @@ def test_real_workflow_answers_a_labelled_issue_with_a_draft_pr(tmp_path: Path, 
             app_key[0],
             "orchestrator.workflow:solve",
             extra_env={
-                "ORCH_MODEL__NAME": f"scripted:{PAGEKIT / '.orch' / 'session.yaml'}",
+                "ORCH_MODEL__NAME": f"scripted:{PAGEKIT / 'session.yaml'}",
                 "ORCH_HARNESS__SANDBOX": "local",
                 "ORCH_GRAPH__BACKEND": "embedded",
                 "ORCH_GRAPH__INDEX_DIR": str(tmp_path / "index"),
