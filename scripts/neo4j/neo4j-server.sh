@@ -15,7 +15,8 @@
 #   ORCH_NEO4J_PASSWORD       password of user neo4j (default orch-test-password)
 #   ORCH_NEO4J_HEAP           JVM -Xmx (default 768m); the page cache adds 256m off-heap
 #   ORCH_NEO4J_JAVA_OPTS      JVM options (default: C1 only and serial GC, see below)
-#   ORCH_NEO4J_CDS            1 (default) to keep a class-data-sharing archive, 0 not to
+#   ORCH_NEO4J_CDS            1 to keep a class-data-sharing archive, 0 not to (default 1,
+#                             but 0 when CI=true: a fresh clone starts once and never reuses it)
 #   ORCH_NEO4J_START_TIMEOUT  seconds to wait for Bolt (default 180: a cold JVM on a busy
 #                             2-core machine needs 10-45 s)
 #   ORCH_NEO4J_MVN_ARGS       extra Maven arguments, e.g. -Dmaven.repo.local=DIR or -o
@@ -50,6 +51,8 @@ ready_marker="ORCH_NEO4J_READY"
 jvm_stamp="$(stat -c %Y "$(readlink -f "$(command -v java || echo /nonexistent)")" 2>/dev/null || echo none)"
 cds_archive="$here/target/orch-neo4j-server-jvm$jvm_stamp.jsa"
 cds_pending="$state_dir/cds-pending.jsa"
+if [ "${CI:-}" = true ]; then cds_default=0; else cds_default=1; fi
+cds_enabled="${ORCH_NEO4J_CDS:-$cds_default}"
 
 die() {
   echo "neo4j-server.sh: $*" >&2
@@ -126,7 +129,7 @@ cmd_start() {
   rm -f "$pid_file" "$port_file" "$cds_pending"
   : >"$log_file"
   local cds_opts=()
-  if [ "${ORCH_NEO4J_CDS:-1}" = 1 ]; then
+  if [ "$cds_enabled" = 1 ]; then
     if [ -f "$cds_archive" ]; then
       cds_opts=("-XX:SharedArchiveFile=$cds_archive")
     else
