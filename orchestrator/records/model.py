@@ -17,6 +17,8 @@ CHECKPOINTS = "checkpoints.sqlite"
 # Status written while a run is under way; a summary still saying this after the process is
 # gone means the run was killed and can be resumed.
 RUNNING = "running"
+# How readers show a run whose summary says running but whose process is gone.
+INTERRUPTED = "interrupted"
 
 
 class TrajectoryEvent(BaseModel):
@@ -60,3 +62,5 @@ class RunSummary(BaseModel):
     nodes_completed: list[str] = Field(default_factory=list)
     resumable: bool = False
     """True when `orch solve --resume RUN_ID` can continue this run."""
+    pid: int | None = None
+    """The process running it while status is "running"; gone means the run was interrupted."""

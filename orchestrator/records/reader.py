@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from orchestrator.records.model import (
+    INTERRUPTED,
     PATCH,
     PLAN,
     REQUEST,
+    RUNNING,
     SUMMARY,
     TRAJECTORY,
     RunSummary,
@@ -40,13 +43,31 @@ def _read_events(path: Path) -> list[TrajectoryEvent]:
     return events
 
 
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _summary(run_dir: Path) -> RunSummary:
     p = run_dir / SUMMARY
     if p.exists():
         try:
-            return RunSummary.model_validate_json(p.read_text(encoding="utf-8"))
+            s = RunSummary.model_validate_json(p.read_text(encoding="utf-8"))
         except ValueError:
             pass
+        else:
+            if s.status == RUNNING and not _alive(s.pid):
+                # Killed (or the machine went down) mid-run: the checkpoint is still there.
+                s = s.model_copy(update={"status": INTERRUPTED, "resumable": True,
+                                         "message": s.message or "the process stopped mid-run"})
+            return s
     return RunSummary(run_id=run_dir.name, status="unknown", message="summary.json missing or unreadable")
 
 

@@ -26,7 +26,7 @@ def summary_lines(s: RunSummary) -> list[str]:
     )
     if s.tests:
         lines.append("tests      " + ", ".join(f"{k}: {v}" for k, v in s.tests.items()))
-    if s.resumable and s.status not in ("resolved", "unvalidated", "failed"):
+    if s.resumable and s.status not in ("resolved", "unvalidated", "failed", "running"):
         lines.append(f"resume     orch solve --resume {s.run_id}")
     return lines
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from contextlib import ExitStack
@@ -124,7 +125,7 @@ def run_solve(
     previous = recorder.read_summary()
     summary = (previous or RunSummary(run_id=run_id, started_at=utc_now())).model_copy(
         update={"status": RUNNING, "model": settings.model.name, "sandbox": settings.harness.sandbox,
-                "instance_id": request.instance_id, "resumable": True}
+                "instance_id": request.instance_id, "resumable": True, "pid": os.getpid()}
     )
     recorder.write_summary(summary)
     session_started = time.monotonic()
@@ -221,6 +222,7 @@ def _finish(recorder: RunRecorder, summary: RunSummary, final: SolveState, setti
         "tests": evidence.as_tests() if evidence else {},
         "nodes_completed": final.completed,
         "resumable": resumable,
+        "pid": None,
     })
     recorder.write_summary(summary)
     return SolveResult(

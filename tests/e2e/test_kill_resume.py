@@ -72,7 +72,9 @@ def test_killed_run_resumes_without_redoing_completed_nodes(
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     killed = json.loads((run_dir / "summary.json").read_text())
-    assert killed["status"] == "running"  # what a killed run leaves behind
+    assert killed["status"] == "running"  # what a killed run leaves behind ...
+    listed = subprocess.run(orch(tmp_path, "runs", "list", "--json"), capture_output=True, text=True, env=env)
+    assert json.loads(listed.stdout)[0]["status"] == "interrupted"  # ... and how readers show it
     assert sum(1 for e in events(run_dir) if e["kind"] == "model_call") == calls_before
 
     out = subprocess.run(orch(tmp_path, "solve", "--resume", "killed", "--json"),

@@ -134,9 +134,8 @@ def test_uncloneable_repo_is_error_input(tmp_path: Path) -> None:
 
 
 def test_issue_from_github_url_resolves(tmp_path: Path) -> None:
-    from tests.workflow.fake_github import issue_routes
-
     from orchestrator.ingest import prepare_repo
+    from tests.workflow.fake_github import issue_routes
 
     # No --repo: the repository comes from the issue's repository (its clone_url, here a local
     # git repository so nothing leaves the machine) at its default branch head.

@@ -27,7 +27,7 @@ def test_recorder_survives_a_torn_last_line_and_continues_seq(tmp_path: Path) ->
     again.event("run", action="resume")
     view = load_run(tmp_path, "r1")
     assert [e.seq for e in view.events] == [1, 2]
-    assert view.summary.status == "running"
+    assert view.summary.status == "interrupted"  # no pid: nothing is running it
 
 
 def test_list_and_render(tmp_path: Path) -> None:
