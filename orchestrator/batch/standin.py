@@ -8,6 +8,7 @@
   {"infra": true}                 fail as the machine would (retryable with --retry-infra)
   {"infra_once": true}            fail as infra on the first attempt only
   {"no_patch": true}              finish without a patch
+  {"patch": "gold"}               finish with the row's gold patch (to exercise grading)
   {"container": {"image": "...", "work": 3000000}}   burn CPU inside a Docker container
 Without the field it finishes at once with `standin_patch(instance_id)`, so the predictions of a
 run are known in advance. The real task is `orchestrator.batch.task:solve_instance`.
@@ -66,6 +67,8 @@ def standin_solve(spec: TaskSpec) -> InstanceResult:
                               cost_usd=spec.cost_cap_usd, duration_s=time.monotonic() - started, run_dir=str(run_dir),
                               error=f"cost cap ${spec.cost_cap_usd:g} reached", detail={"solver": "stand-in"})
     patch = "" if how.get("no_patch") else standin_patch(spec.instance_id)
+    if how.get("patch") == "gold":
+        patch = str(spec.instance.get("patch", ""))
     (run_dir / "patch.diff").write_text(patch, encoding="utf-8")
     return InstanceResult(
         instance_id=spec.instance_id, repo=spec.repo, status=InstanceStatus.PATCHED if patch else InstanceStatus.NO_PATCH,

@@ -81,3 +81,34 @@ def test_cli_rejects_bad_selection_and_unknown_run(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "unknown instance id" in bad.stderr
     missing = orch(tmp_path, "batch", "report", "never-ran")
     assert missing.returncode == 2 and "no batch run" in missing.stderr
+
+
+def test_killed_batch_of_real_solves_resumes_without_loss_or_duplicates(tmp_path: Path) -> None:
+    """SIGKILL mid-run with solves in flight; the re-run resumes them through the workflow's checkpoints."""
+    import signal
+    import time
+
+    dataset, repos = examples_dataset(tmp_path, per_repo=3)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORCH_")}
+    args = [sys.executable, "-m", "orchestrator", "--set", f"run.runs_dir={tmp_path / 'runs'}",
+            "--set", f"graph.index_dir={tmp_path / 'index'}", "--set", "harness.sandbox=local",
+            "batch", "--dataset", str(dataset), "--repos-dir", str(repos), "--model", SESSION, "--run-id", "k", "-j", "2"]
+    predictions = tmp_path / "runs" / "k" / "predictions.jsonl"
+    with (tmp_path / "out.log").open("a") as log:
+        proc = subprocess.Popen(args, env=env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 300
+        while not (predictions.exists() and predictions.read_text().count("\n") >= 2):
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "out.log").read_text()[-3000:]
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        before = predictions.read_text().splitlines()
+        assert 2 <= len(before) < 6
+        again = subprocess.run(args, env=env, stdout=log, stderr=log, timeout=600)
+    assert again.returncode == 0, (tmp_path / "out.log").read_text()[-3000:]
+    lines = predictions.read_text().splitlines()
+    assert lines[: len(before)] == before
+    ids = [json.loads(line)["instance_id"] for line in lines]
+    assert sorted(ids) == sorted(json.loads(r)["instance_id"] for r in dataset.read_text().splitlines())
+    results = [json.loads(line) for line in (tmp_path / "runs" / "k" / "results.jsonl").read_text().splitlines()]
+    assert len(results) == 6 and {r["detail"]["solve_status"] for r in results} == {"resolved"}
