@@ -47,6 +47,8 @@ class FakeGitHub:
     token_exchanges: int = 0
     requests: list[tuple[str, str]] = field(default_factory=list)
     base_url: str = ""
+    reject_pulls: bool = False
+    """Answer every PR creation with 422, as GitHub does e.g. when the base branch is protected oddly."""
     _next_id: int = 1000
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -222,7 +224,7 @@ class FakeGitHub:
     async def create_pull(self, request: Request) -> Response:
         p = request.path_params
         data = await request.json()
-        if self._branch_sha(p["owner"], p["repo"], data["head"]) is None:
+        if self.reject_pulls or self._branch_sha(p["owner"], p["repo"], data["head"]) is None:
             return JSONResponse({"message": "Validation Failed", "errors": [{"field": "head"}]}, 422)
         number = len(self.pulls) + 100
         pull = {

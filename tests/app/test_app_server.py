@@ -177,3 +177,27 @@ def test_comment_command_triggers_a_solve(start_app, fake_github: FakeGitHub) ->
     [job] = app.wait_finished()
     assert job.state is JobState.DONE
     assert len(fake_github.pulls) == 1
+
+
+def test_pr_that_cannot_be_opened_leaves_no_branch_behind(start_app, fake_github: FakeGitHub, git_root: Path) -> None:
+    fake_github.reject_pulls = True
+    app = start_app()
+    app.deliver("issues", labeled(fake_github.clone_url(OWNER, REPO), "maintainer"))
+    [job] = app.wait_finished()
+    assert job.state is JobState.FAILED and "create pull request failed with status 422" in job.outcome["reason"]
+    assert fake_github.pulls == []
+    assert upstream_branches(git_root) == ["main"]  # pushed, then deleted again: no half-made PR
+    assert "create pull request failed" in _comments(fake_github)[-1]
+    assert job.outcome["cost_usd"] == 0.42  # the spend is still accounted for
+
+
+def test_a_job_that_keeps_dying_is_given_up_with_a_comment(start_app, fake_github: FakeGitHub) -> None:
+    app = start_app("stand_in_solver:stand_in_blocking_fix", ORCH_APP__MAX_ATTEMPTS="1")
+    app.deliver("issues", labeled(fake_github.clone_url(OWNER, REPO), "maintainer"))
+    wait_for(lambda: (app.state_dir / "solver-started").exists(), 30, "the solve to start")
+    app.kill()
+    restarted = start_app("stand_in_solver:stand_in_blocking_fix", ORCH_APP__MAX_ATTEMPTS="1")
+    [job] = restarted.wait_finished()
+    assert job.state is JobState.FAILED and job.attempts == 2
+    assert "started 1 times without finishing" in _comments(fake_github)[-1]
+    assert fake_github.pulls == [] and len(restarted.solver_calls()) == 0
