@@ -115,7 +115,8 @@ def _run(request: BatchRequest, settings: OrchSettings, store: BatchStore, execu
 
     own_executor = executor is None
     if executor is None:
-        workers = cfg.workers or default_workers(settings.harness.cpus, settings.harness.memory)
+        # Ray sizes itself from the cluster's CPUs when no -j is given; the pool from this machine.
+        workers = cfg.workers or (0 if cfg.executor == "ray" else default_workers(settings.harness.cpus, settings.harness.memory))
         executor = make_executor(cfg.executor, workers, ray_address=cfg.ray_address, cpus_per_task=settings.harness.cpus)
     settings_json = settings.model_dump(mode="json")
     log.info("batch.start", total=len(request.rows), todo=len(todo), skipped=skipped,
