@@ -82,6 +82,19 @@ def _script(command: str, state_dir: Path, port: int, password: str) -> str:
     return done.stdout.strip()
 
 
+def _start(state_dir: Path, port: int, password: str) -> str:
+    """The server's Bolt URI; skips or fails the test when it cannot be started."""
+    try:
+        return _script("start", state_dir, port, password)
+    except subprocess.CalledProcessError as exc:
+        tail = "\n".join(exc.stderr.strip().splitlines()[-15:])
+        why = f"NEO4J_URI is not set and {SCRIPT.name} start failed:\n{tail}"
+    except subprocess.TimeoutExpired:
+        why = f"NEO4J_URI is not set and {SCRIPT.name} start took over {START_TIMEOUT_S}s"
+    # Outside the except blocks, so the report shows the reason, not a chained traceback.
+    unavailable(why)
+
+
 @contextmanager
 def neo4j_server() -> Iterator[Neo4jCredentials]:
     """Credentials of a reachable Neo4j; stops the server afterwards only if it started it."""
@@ -96,18 +109,11 @@ def neo4j_server() -> Iterator[Neo4jCredentials]:
     port = free_loopback_port()
     password = os.environ.get("ORCH_NEO4J_PASSWORD") or DEFAULT_PASSWORD
     try:
-        try:
-            uri = _script("start", state_dir, port, password)
-        except subprocess.CalledProcessError as exc:
-            tail = "\n".join(exc.stderr.strip().splitlines()[-15:])
-            unavailable(f"NEO4J_URI is not set and {SCRIPT.name} start failed:\n{tail}")
-        except subprocess.TimeoutExpired:
-            unavailable(
-                f"NEO4J_URI is not set and {SCRIPT.name} start took over {START_TIMEOUT_S}s"
-            )
-        try:
-            yield Neo4jCredentials(uri=uri, user=DEFAULT_USER, password=password)
-        finally:
-            _script("stop", state_dir, port, password)
+        uri = _start(state_dir, port, password)
+        yield Neo4jCredentials(uri=uri, user=DEFAULT_USER, password=password)
     finally:
-        shutil.rmtree(state_dir, ignore_errors=True)
+        # Also reaps a server whose start timed out; a no-op when none is running.
+        try:
+            _script("stop", state_dir, port, password)
+        finally:
+            shutil.rmtree(state_dir, ignore_errors=True)
