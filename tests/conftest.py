@@ -12,6 +12,9 @@ import pytest
 
 REQUIRE_SERVICES = os.environ.get("ORCH_REQUIRE_SERVICES") == "1"
 
+# Fixture repositories contain test files of their own; they are data, not part of this suite.
+collect_ignore_glob = ["fixtures/*"]
+
 
 def require_service(name: str, why: str) -> None:
     """Call when a service is unavailable: skip locally, fail when CI requires services."""
