@@ -23,10 +23,16 @@ _QUERY = ts.Query(
     (call function: [(identifier) (attribute)] @call)
     (import_statement) @import
     (import_from_statement) @import
+    (type) @annotation
     """,
 )
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _SPACE = re.compile(r"\s+")
+_NAME_IN_EXPR = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_CLASS_CHECKS = frozenset((b"isinstance", b"issubclass"))
+_BUILTIN_TYPES = frozenset(
+    ["int", "float", "str", "bytes", "bool", "None", "list", "dict", "set", "tuple", "object", "type", "complex", "frozenset", "Any", "Optional", "Union", "List", "Dict", "Set", "Tuple", "Callable", "Iterable", "Iterator", "Sequence", "Mapping", "typing"]
+)
 MAX_DOC = 4000
 
 
@@ -178,17 +184,37 @@ def extract(data: bytes) -> FileFacts:
         owner[lo:hi] = [i] * (hi - lo)
     first_row: dict[tuple[int, bytes], int] = {}
     remember = first_row.setdefault
+    classinfo: list[ts.Node] = []
     for node in caps.get("call", ()):
         row = node.start_point[0]
-        remember((owner[row], node.text), row)
+        text = node.text
+        remember((owner[row], text), row)
+        if text in _CLASS_CHECKS:
+            args = node.next_named_sibling
+            if args is not None and args.named_child_count >= 2:
+                classinfo.append(args.named_children[1])
     normalized: dict[bytes, tuple[str, str]] = {}
     for (src, raw), row in first_row.items():
+        if src < 0:
+            continue
         norm = normalized.get(raw)
         if norm is None:
             norm = normalized[raw] = _normalize_target(raw.decode("utf-8", "replace"))
         target, last = norm
         if last and target != "super":
             refs.append(Ref(src, CALL, target, last, "", row + 1))
+
+    # Names used without being called: annotations and isinstance/issubclass class arguments.
+    for node in (*caps.get("annotation", ()), *classinfo):
+        row = node.start_point[0]
+        for raw in _NAME_IN_EXPR.findall(node.text):
+            remember((-owner[row] - 1, raw), row)
+    for (src, raw), row in first_row.items():
+        if src >= 0:
+            continue
+        target, last = _normalize_target(raw.decode("utf-8", "replace"))
+        if last and last not in _BUILTIN_TYPES and target not in _BUILTIN_TYPES:
+            refs.append(Ref(-src - 1, REFERENCE, target, last, "", row + 1))
 
     for node in caps.get("import", ()):
         src = enclosing(node.start_byte)
