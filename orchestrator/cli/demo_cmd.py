@@ -10,6 +10,8 @@ import typer
 from orchestrator.cli.context import EXIT_FAILED, EXIT_USAGE, fail, state
 
 EXAMPLES = ("python-pagekit", "js-slugkit")
+# Examples whose toolchain the locally built base image lacks; `auto` runs them on the local sandbox.
+_NEEDS_HOST_TOOLCHAIN = {"js-slugkit": "Node.js"}
 
 
 def register(root: typer.Typer) -> None:
@@ -44,7 +46,10 @@ def demo(
     requested = sandbox or loaded.settings.harness.sandbox
     kind = resolve_sandbox_kind(requested)
     note = "  (unisolated: no Docker engine answered)" if kind == "local" and requested == "auto" else ""
-    if kind == "docker" and requested == "auto" and not base_image_present(loaded.settings):
+    if kind == "docker" and requested == "auto" and example in _NEEDS_HOST_TOOLCHAIN:
+        kind = "local"
+        note = f"  (unisolated: the base image has no {_NEEDS_HOST_TOOLCHAIN[example]})"
+    elif kind == "docker" and requested == "auto" and not base_image_present(loaded.settings):
         kind = "local"
         note = (f"  (unisolated: Docker answers but orch-base:{loaded.settings.harness.base_release} is not "
                 "built; `orch env build-base` builds it)")
