@@ -75,8 +75,14 @@ def _resolve_request(request: SolveRequest, runs_dir: Path) -> tuple[SolveReques
 
 
 def _hint(request: SolveRequest) -> str:
+    """A readable part for the run id: owner-repo-N for a URL, the example or file name otherwise."""
     ref = request.issue or request.issue_title or "issue"
-    return Path(ref.rstrip("/")).name if "/" in ref else ref
+    if ref.startswith(("http://", "https://")):
+        parts = [p for p in ref.split("/") if p][-4:]
+        return "-".join(p for p in parts if p != "issues")
+    path = Path(ref)
+    generic = path.stem.lower() in ("issue", "readme", "problem", "bug")
+    return (path.parent.name if generic and path.parent.name else path.stem) if "/" in ref else ref
 
 
 def _checkpointer(settings: OrchSettings, run_dir: Path, stack: ExitStack) -> Any:
