@@ -95,6 +95,8 @@ def step_lines(events: list[TrajectoryEvent], with_output: bool = True) -> list[
             lines.append(f"{ev.role:<9}   ↳ {_tool_call(d)}")
         elif ev.kind == "tool_call" and d.get("tool") == "graph.localize":
             lines.append(f"graph     localized (no model): {', '.join(d.get('files', [])[:5]) or 'no files'}")
+            if d.get("functions"):
+                lines.append(f"          top functions: {', '.join(d['functions'][:3])}")
         elif ev.kind == "tool_call" and d.get("tool") == "graph.index":
             lines.append(f"graph     indexed {d.get('files_parsed', '?')} files parsed, "
                          f"{d.get('files_reused', '?')} reused, {d.get('nodes', '?')} nodes")

@@ -97,6 +97,7 @@ def localize(state: SolveState, sv: Services) -> dict[str, Any]:
     sv.recorder.event(
         "tool_call", node="localize", tool="graph.localize",
         files=[f.get("path") for f in result.get("files", [])][:10],
+        functions=[f.get("id") for f in result.get("functions", [])][:10],
     )
     return {"localization": result}
 
