@@ -11,7 +11,7 @@ import hashlib
 import re
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import structlog
@@ -27,6 +27,9 @@ from graph_index.store import SqliteStore
 from graph_index.viewgraph import ViewGraph
 
 log = structlog.get_logger(__name__)
+
+WRITE_BATCH = 200
+"""Parsed files per write transaction."""
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -174,23 +177,28 @@ class EmbeddedGraph:
         new = [f for sha, f in unique.items() if sha not in known]
         binary = 0
         store = self.store
+        ids = dict(known)
+        # Parsed files are written in short transactions as they come: other writers (batch
+        # workers indexing other commits of the same repository) interleave instead of waiting
+        # for a whole parse, and an interrupted index keeps what it stored (content-addressed,
+        # so the next run simply reuses it).
+        batch: list[tuple] = []
+        for row in parse_files(read(new), len(new), self.workers):  # type: ignore[arg-type]
+            if row is None:
+                binary += 1
+                continue
+            batch.append(row)
+            if len(batch) >= WRITE_BATCH:
+                ids.update(self._write_blobs(batch))
+                batch = []
+        if batch:
+            ids.update(self._write_blobs(batch))
+        files = [(f.path, ids[f.sha]) for f in listing.files if f.sha in ids]
+        key = listing.commit or f"worktree:{repo}"
+        skipped = listing.skipped + sum(1 for f in listing.files if f.sha not in ids)
         store.begin()
         try:
-            results = parse_files(read(new), len(new), self.workers)  # type: ignore[arg-type]
-
-            def rows() -> Iterator[tuple]:
-                nonlocal binary
-                for row in results:
-                    if row is None:
-                        binary += 1
-                    else:
-                        yield row
-
-            ids = {**known, **store.add_blobs(rows())}
-            files = [(f.path, ids[f.sha]) for f in listing.files if f.sha in ids]
             view = store.put_view(files)
-            key = listing.commit or f"worktree:{repo}"
-            skipped = listing.skipped + sum(1 for f in listing.files if f.sha not in ids)
             store.put_commit(key, view, str(repo), listing.commit, skipped)
             store.commit()
         except BaseException:
@@ -214,6 +222,16 @@ class EmbeddedGraph:
         )
         log.info("indexed", **{k: v for k, v in stats.to_dict().items() if k != "repo"})
         return stats
+
+    def _write_blobs(self, rows: list[tuple]) -> dict[str, int]:
+        self.store.begin()
+        try:
+            ids = self.store.add_blobs(rows)
+            self.store.commit()
+        except BaseException:
+            self.store.rollback()
+            raise
+        return ids
 
     def _counts(self, view: int) -> tuple[int, int, int]:
         row = self.store.db.execute(

@@ -55,7 +55,9 @@ def test_readers_and_a_writer_in_separate_processes(fixture_repo, tmp_path: Path
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     procs = [ctx.Process(target=_reader, args=(str(index_path), str(repo), 25, queue)) for _ in range(3)]
+    # Two writers on one file (batch workers indexing commits of one repository) interleave.
     procs.append(ctx.Process(target=_writer, args=(str(index_path), str(repo), commits, queue)))
+    procs.append(ctx.Process(target=_writer, args=(str(index_path), str(repo), commits[::-1], queue)))
     for p in procs:
         p.start()
     results = [queue.get(timeout=120) for _ in procs]

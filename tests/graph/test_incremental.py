@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import commit_all, git
 
 
@@ -55,8 +57,6 @@ def test_working_tree_reindex_parses_one_file(fixture_repo, graph_factory) -> No
 
 
 def test_unindexed_commit_is_a_clear_error(fixture_repo, graph_factory) -> None:
-    import pytest
-
     from graph_index import NotIndexedError
 
     repo = fixture_repo("python", with_git=True)
@@ -65,3 +65,28 @@ def test_unindexed_commit_is_a_clear_error(fixture_repo, graph_factory) -> None:
         g.search("save")
     g.index(repo, "HEAD")
     assert g.search("save")
+
+
+@pytest.mark.parametrize("graph_backend", ["embedded"])  # interrupts the embedded indexer's write loop
+def test_interrupted_index_keeps_what_it_stored(fixture_repo, graph_factory, graph_backend, monkeypatch) -> None:
+    import graph_index.embedded as embedded
+
+    repo = fixture_repo("python", with_git=True)
+    real = embedded.parse_files
+
+    def interrupted(items, count, workers=None):
+        for i, row in enumerate(real(items, count, 1)):
+            if i == 3:
+                raise KeyboardInterrupt
+            yield row
+
+    monkeypatch.setattr(embedded, "WRITE_BATCH", 1)
+    monkeypatch.setattr(embedded, "parse_files", interrupted)
+    g = graph_factory(repo)
+    with pytest.raises(KeyboardInterrupt):
+        g.index(repo, "HEAD")
+    monkeypatch.setattr(embedded, "parse_files", real)
+    resumed = g.index(repo, "HEAD")
+    # Three files came through before the interrupt (one of them binary, so never stored).
+    assert resumed.files_total == 6 and resumed.files_parsed + resumed.files_reused == 6
+    assert resumed.files_reused == 2
