@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from githubkit import AppAuthStrategy, GitHub
 from githubkit.cache import MemCacheStrategy
 from githubkit.exception import GitHubException, RequestFailed
+from pydantic import SecretStr
 
 from orchestrator.config.model import AppSettings
 from orchestrator.github_app.errors import AppConfigError, GitHubApiError
@@ -21,7 +22,8 @@ from orchestrator.github_app.errors import AppConfigError, GitHubApiError
 
 @dataclass(frozen=True)
 class InstallationToken:
-    token: str
+    # SecretStr, so a traceback that shows frame locals (structlog's dict_tracebacks) prints ****.
+    token: SecretStr
     expires_at: datetime
 
 
@@ -77,7 +79,7 @@ class InstallationTokens:
         assert app.app_id is not None  # read_private_key checked it
         return cls(app.app_id, pem, app.api_url, timedelta(seconds=app.token_refresh_seconds))
 
-    def token(self, installation_id: int) -> str:
+    def token(self, installation_id: int) -> SecretStr:
         with self._lock:
             current = self._tokens.get(installation_id)
             if needs_refresh(current, self._clock(), self._margin):
@@ -94,4 +96,4 @@ class InstallationTokens:
         except GitHubException as exc:
             raise GitHubApiError(f"exchange the App JWT for an installation token ({type(exc).__name__})", None) from None
         expires = datetime.strptime(data["expires_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        return InstallationToken(token=data["token"], expires_at=expires)
+        return InstallationToken(token=SecretStr(data.pop("token")), expires_at=expires)

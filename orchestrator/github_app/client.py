@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from githubkit import GitHub, TokenAuthStrategy
 from githubkit.exception import GitHubException, RequestFailed
+from pydantic import SecretStr
 
 from orchestrator.github_app.auth import InstallationTokens, api_client
 from orchestrator.github_app.errors import GitHubApiError
@@ -28,13 +29,13 @@ class RepoClient:
         self.owner = owner
         self.repo = repo
 
-    def token(self) -> str:
+    def token(self) -> SecretStr:
         """A token valid for at least the refresh margin; for host-side git only."""
         return self._tokens.token(self._installation_id)
 
     def _gh(self) -> GitHub:
         # A client per call picks up a refreshed token without any shared mutable client.
-        return api_client(self._api_url, TokenAuthStrategy(self.token()))
+        return api_client(self._api_url, TokenAuthStrategy(self.token().get_secret_value()))
 
     def _call(self, what: str, fn: Callable[[GitHub], T]) -> T:
         try:

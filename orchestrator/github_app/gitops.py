@@ -2,7 +2,8 @@
 
 The installation token reaches git only through the environment of these git processes, as an
 HTTP header (`GIT_CONFIG_*`). It is never written into a URL, `.git/config` or the work tree, so
-nothing the solver or its sandbox can read holds it.
+nothing the solver or its sandbox can read holds it; in this process it stays a SecretStr until
+the moment the header is built.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import re
 import shutil
 import subprocess
 from pathlib import Path, PurePosixPath
+
+from pydantic import SecretStr
 
 BOT_NAME = "orch[bot]"
 BOT_EMAIL = "orch[bot]@users.noreply.github.com"
@@ -29,13 +32,13 @@ class UnsafePatch(Exception):
     """The patch touches a path outside the repository or inside `.git`."""
 
 
-def auth_env(token: str | None) -> dict[str, str]:
+def auth_env(token: SecretStr | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in _PASSTHROUGH}
     env["GIT_TERMINAL_PROMPT"] = "0"
     # Clone URLs come from webhook payloads: never let one select ext::, file:// or ssh transports.
     env["GIT_ALLOW_PROTOCOL"] = "https:http"
     if token:
-        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+        basic = base64.b64encode(f"x-access-token:{token.get_secret_value()}".encode()).decode()
         env.update(
             GIT_CONFIG_COUNT="1",
             GIT_CONFIG_KEY_0="http.extraHeader",
@@ -44,7 +47,7 @@ def auth_env(token: str | None) -> dict[str, str]:
     return env
 
 
-def _git(args: list[str], cwd: Path | None, token: str | None = None, stdin: str | None = None) -> str:
+def _git(args: list[str], cwd: Path | None, token: SecretStr | None = None, stdin: str | None = None) -> str:
     proc = subprocess.run(
         ["git", *args], cwd=cwd, env=auth_env(token), input=stdin, capture_output=True, text=True, timeout=900
     )
@@ -54,7 +57,7 @@ def _git(args: list[str], cwd: Path | None, token: str | None = None, stdin: str
     return proc.stdout
 
 
-def clone(url: str, dest: Path, branch: str, token: str) -> str:
+def clone(url: str, dest: Path, branch: str, token: SecretStr) -> str:
     """A fresh shallow clone of `branch` at `dest`; returns the checked-out commit."""
     if dest.exists():
         shutil.rmtree(dest)
@@ -89,6 +92,6 @@ def commit_patch(repo_dir: Path, patch: str, branch: str, message: str) -> str:
     return _git(["rev-parse", "HEAD"], repo_dir).strip()
 
 
-def push(repo_dir: Path, url: str, branch: str, token: str) -> None:
+def push(repo_dir: Path, url: str, branch: str, token: SecretStr) -> None:
     # The branch is orch's own (one per job), so a resumed job may overwrite its earlier push.
     _git(["push", "--quiet", "--force", url, f"HEAD:refs/heads/{branch}"], repo_dir, token)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from app_harness import commented, labeled
+from pydantic import SecretStr
 
 from orchestrator.config.model import AppSettings
 from orchestrator.github_app import decide, sign, verify
@@ -111,7 +112,7 @@ def test_patch_paths_must_stay_inside_the_work_tree() -> None:
 
 
 def test_git_gets_the_token_only_as_a_header_in_its_own_environment() -> None:
-    env = auth_env("ghs_secret")
+    env = auth_env(SecretStr("ghs_secret"))
     assert "ghs_secret" not in " ".join(env.get(k, "") for k in ("GIT_CONFIG_VALUE_0",))  # base64, not raw
     assert env["GIT_CONFIG_KEY_0"] == "http.extraHeader" and env["GIT_ALLOW_PROTOCOL"] == "https:http"
     assert not any(k.startswith("ORCH_") for k in auth_env(None))
@@ -121,6 +122,8 @@ def test_tokens_are_refreshed_before_they_expire() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     margin = timedelta(minutes=5)
     assert needs_refresh(None, now, margin)
-    assert not needs_refresh(InstallationToken("t", now + timedelta(minutes=30)), now, margin)
-    assert needs_refresh(InstallationToken("t", now + timedelta(minutes=5)), now, margin)
-    assert needs_refresh(InstallationToken("t", now - timedelta(seconds=1)), now, margin)
+    token = SecretStr("t")
+    assert not needs_refresh(InstallationToken(token, now + timedelta(minutes=30)), now, margin)
+    assert needs_refresh(InstallationToken(token, now + timedelta(minutes=5)), now, margin)
+    assert needs_refresh(InstallationToken(token, now - timedelta(seconds=1)), now, margin)
+    assert "ghs_x" not in repr(InstallationToken(SecretStr("ghs_x"), now))  # safe in logged frame locals
