@@ -14,6 +14,7 @@ A finished instance is never redone when the run id is reused; infrastructure er
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import secrets
@@ -234,7 +235,10 @@ def evaluate_instance(
     _write(idir / "eval.sh", script)
     t1 = time.monotonic()
     try:
-        with DockerSandbox(image, limits=opts.limits, client=builder.client, labels={"orch.instance_id": instance.instance_id}) as sb:
+        limits = opts.limits
+        if spec.nano_cpus and spec.nano_cpus / 1e9 > limits.cpus:
+            limits = dataclasses.replace(limits, cpus=spec.nano_cpus / 1e9)
+        with DockerSandbox(image, limits=limits, client=builder.client, labels={"orch.instance_id": instance.instance_id}) as sb:
             applied = sb.apply_patch(patch)
             _write(idir / "patch_apply.log", "\n".join(applied.attempts) + ("\n" + applied.reason if applied.reason else ""))
             if not applied.applied:

@@ -69,6 +69,9 @@ class EnvSpec(BaseModel):
     """Extra environment variables at build and test time."""
     log_parser: str | None = None
     """Name in harness.log_parsers; None picks by repository."""
+    nano_cpus: int | None = None
+    """CPU quota the tests need (some suites skip multi-process tests on one CPU, which would
+    make PASS_TO_PASS tests vanish from the log); raises the sandbox's CPU limit."""
 
     @property
     def release(self) -> str:
@@ -164,6 +167,7 @@ class SpecRegistry:
             requirements_paths=self._reqs_paths.get(repo, ["requirements.txt"]),
             env=spec.get("env", {}),
             log_parser=spec.get("log_parser"),
+            nano_cpus=spec.get("nano_cpus"),
             **({"bootstrap": spec["bootstrap"]} if "bootstrap" in spec else {}),
         )
 
