@@ -72,7 +72,10 @@ def run_log_file(run_dir: Path) -> Iterator[Path]:
         structlog.stdlib.ProcessorFormatter(
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.dict_tracebacks,
+                # Frame locals would copy API keys and tokens into log files, so tracebacks go without them.
+                structlog.processors.ExceptionRenderer(
+                    structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+                ),
                 structlog.processors.JSONRenderer(),
             ],
             foreign_pre_chain=_SHARED_PROCESSORS,
