@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# The workflow is imported at module level, not inside the function, so the batch's fork server
+# (which preloads this module) pays for langgraph and the agents once, not once per instance.
+import orchestrator.workflow.adapters  # noqa: F401
+import orchestrator.workflow.runner  # noqa: F401
 from orchestrator.batch.isolation import InfraError, worker_dir
 from orchestrator.batch.models import InstanceResult, InstanceStatus, TaskSpec
 from orchestrator.config import OrchSettings
+from orchestrator.workflow import Budgets, SolveRequest, SolveStatus, solve
 
 
 def repo_source(row: dict, repos_dir: str | None) -> str | None:
@@ -30,8 +35,6 @@ def instance_model(model: str, row: dict) -> str:
 
 def solve_instance(spec: TaskSpec) -> InstanceResult:
     """Solve one instance with the workflow, recording its run in `spec.instance_dir`."""
-    from orchestrator.workflow import Budgets, SolveRequest, SolveStatus, solve
-
     settings = OrchSettings.model_validate(spec.settings)
     row = spec.instance
     instance_dir = Path(spec.instance_dir)
