@@ -12,6 +12,7 @@ from typing import Any
 
 from orchestrator.ingest import IngestError, load_dataset_row, load_issue, prepare_repo
 from orchestrator.ingest.issue import Issue
+from orchestrator.workflow import differential
 from orchestrator.workflow.api import SolveRequest, SolveStatus
 from orchestrator.workflow.patches import changed_files, drop_files
 from orchestrator.workflow.services import Services
@@ -211,34 +212,37 @@ def advance(state: SolveState, sv: Services) -> dict[str, Any]:
 
 
 def select(state: SolveState, sv: Services) -> dict[str, Any]:
-    """Record the current attempt as a candidate; when all are in, pick by evidence, then review."""
+    """Record the current attempt as a candidate. With more attempts to make, start the next one
+    from clean code (its own reproduction included); when all are in, pick one."""
     if state.status is not None:
         return {}
-    cand = Candidate(index=state.candidate_index, patch=state.patch,
-                     evidence=state.evidence or Evidence(), review=state.review)
+    cand = Candidate(index=state.candidate_index, patch=state.patch, evidence=state.evidence or Evidence(),
+                     review=state.review, reproduction=state.reproduction)
     candidates = [*state.candidates, cand]
     update: dict[str, Any] = {"candidates": candidates}
     if len(candidates) < sv.limits.candidates:
-        sv.reset_sandbox(state)
-        first_coder = next((i for i, s in enumerate(state.plan.subtasks) if s.role == "coder"), 0) if state.plan else 0
+        # A plan with a tester subtask gives each attempt its own reproduction; otherwise the
+        # attempts share the one they have.
+        fresh = state.plan is not None and any(s.role == "tester" for s in state.plan.subtasks)
+        sv.reset_sandbox(state, keep_reproduction=not fresh)
         return update | {"candidate_index": state.candidate_index + 1, "patch": "", "evidence": None,
-                         "review": None, "feedback": [], "cursor": first_coder, "attempts": 0,
-                         "review_rounds": 0}
-    best = max(candidates, key=lambda c: candidate_score(c, state))
+                         "review": None, "reproduction": None if fresh else state.reproduction,
+                         "feedback": [], "cursor": 0, "attempts": 0, "review_rounds": 0}
+    passes: dict[int, int] = {}
+    if differential.needs_differential(candidates):
+        tied = differential.tied_best(candidates)
+        repros = differential.distinct_reproductions(candidates)
+
+        def record(index: int, test_path: str, ok: bool) -> None:
+            sv.recorder.event("test_run", node="select", role="tester", name="differential", candidate=index,
+                              test=test_path, passed=ok, phase="after_fix", command=f"candidate {index} x {test_path}")
+
+        passes = differential.run_matrix(sv.sandbox(state), tied, repros, record)
+    best = differential.choose(candidates, passes)
     sv.recorder.event("route", node="select", decision="selected", candidate=best.index,
-                      scores={c.index: candidate_score(c, state) for c in candidates})
-    return update | {"selected": best.index}
-
-
-def candidate_score(c: Candidate, state: SolveState) -> tuple[int, int, int, int]:
-    """Execution evidence first (reproduction, then everything), then the reviewer."""
-    by_name = {r.name: r.passed for r in c.evidence.runs}
-    return (
-        int(bool(c.patch.strip())),
-        int(by_name.get("reproduction", False)),
-        int(c.evidence.passed),
-        int(c.review is not None and c.review.approved),
-    )
+                      scores={c.index: differential.evidence_score(c) for c in candidates},
+                      differential=passes or None)
+    return update | {"selected": best.index, "reproduction": best.reproduction}
 
 
 def emit(state: SolveState, sv: Services) -> dict[str, Any]:
@@ -260,7 +264,7 @@ def emit(state: SolveState, sv: Services) -> dict[str, Any]:
 def verdict(state: SolveState, chosen: Candidate | None) -> tuple[SolveStatus, str]:
     if chosen is None or not chosen.patch.strip():
         return SolveStatus.FAILED, "no candidate produced an applicable change"
-    repro = state.reproduction
+    repro = chosen.reproduction or state.reproduction
     reproduced = repro is not None and repro.failed_before
     passes = chosen.evidence.passed and any(r.name == "reproduction" for r in chosen.evidence.runs)
     approved = chosen.review is not None and chosen.review.approved

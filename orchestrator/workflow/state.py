@@ -93,6 +93,8 @@ class Candidate(_Rec):
     patch: str
     evidence: Evidence = Field(default_factory=Evidence)
     review: Review | None = None
+    reproduction: Reproduction | None = None
+    """The attempt's own reproduction test (attempts are independent, tester included)."""
 
 
 class Spend(_Rec):

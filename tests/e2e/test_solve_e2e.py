@@ -199,3 +199,19 @@ def test_postgres_checkpointer_without_dsn_is_a_clear_input_error(tmp_path: Path
     settings = e2e_settings(tmp_path, "local", **{"workflow.checkpointer": "postgres"})
     result = run_solve(pagekit_request(), settings)
     assert result.status == SolveStatus.ERROR_INPUT and "postgres_dsn" in result.message
+
+
+def test_differential_test_decides_between_tied_candidates(tmp_path: Path) -> None:
+    settings = e2e_settings(tmp_path, "local", **{"workflow.roles": "json", "workflow.candidates": 2})
+    result = run_solve(pagekit_request(SESSIONS / "differential.yaml"), settings)
+    assert result.status == SolveStatus.RESOLVED, result.message
+    assert "-(-self.count // self.per_page)" in result.patch and "+ 1" not in result.patch
+    evs = events(result.run_dir)
+    matrix = {(e["data"]["candidate"], e["data"]["test"]): e["data"]["passed"]
+              for e in evs if e["kind"] == "test_run" and e["data"]["name"] == "differential"}
+    assert matrix == {
+        (0, "tests/test_repro_partial.py"): True, (0, "tests/test_repro_counts.py"): False,
+        (1, "tests/test_repro_partial.py"): True, (1, "tests/test_repro_counts.py"): True,
+    }
+    selected = next(e for e in evs if e["kind"] == "route" and e["data"].get("decision") == "selected")
+    assert selected["data"]["candidate"] == 1 and selected["data"]["differential"] == {"0": 1, "1": 2}

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from orchestrator.records import RunRecorder, RunSummary, list_runs, load_run
 from orchestrator.records.render import list_lines, run_lines
-from orchestrator.workflow.nodes import candidate_score, verdict
+from orchestrator.workflow.differential import choose, evidence_score
+from orchestrator.workflow.nodes import verdict
 from orchestrator.workflow.patches import drop_files
 from orchestrator.workflow.state import (
     Candidate,
@@ -66,12 +67,11 @@ def _cand(i: int, patch: str, repro: bool, all_: bool, approved: bool) -> Candid
 
 
 def test_selection_prefers_execution_evidence_over_review() -> None:
-    s = SolveState(run_id="r")
     approved_but_failing = _cand(0, "d", repro=False, all_=True, approved=True)
     passing_unapproved = _cand(1, "d", repro=True, all_=True, approved=False)
     empty = _cand(2, "", repro=True, all_=True, approved=True)
-    best = max([approved_but_failing, passing_unapproved, empty], key=lambda c: candidate_score(c, s))
-    assert best.index == 1
+    assert choose([approved_but_failing, passing_unapproved, empty]).index == 1
+    assert evidence_score(empty)[0] == 0
 
 
 def test_verdict_needs_reproduction_tests_and_review() -> None:
@@ -81,3 +81,17 @@ def test_verdict_needs_reproduction_tests_and_review() -> None:
     assert verdict(SolveState(run_id="r"), good)[0] == "unvalidated"
     assert verdict(SolveState(run_id="r", reproduction=repro), _cand(0, "d", True, True, False))[0] == "unvalidated"
     assert verdict(SolveState(run_id="r", reproduction=repro), _cand(0, "", True, True, True))[0] == "failed"
+
+
+def test_differential_breaks_ties_between_candidates() -> None:
+    from orchestrator.workflow.differential import distinct_reproductions, needs_differential
+
+    ra = Reproduction(test_path="tests/a.py", content="a", command="ca", failed_before=True)
+    rb = Reproduction(test_path="tests/b.py", content="b", command="cb", failed_before=True)
+    c0 = _cand(0, "p0", True, True, True).model_copy(update={"reproduction": ra})
+    c1 = _cand(1, "p1", True, True, True).model_copy(update={"reproduction": rb})
+    assert needs_differential([c0, c1]) and len(distinct_reproductions([c0, c1])) == 2
+    assert choose([c0, c1]).index == 0  # a tie without a differential keeps the earliest
+    assert choose([c0, c1], {0: 1, 1: 2}).index == 1
+    same = c1.model_copy(update={"reproduction": ra})
+    assert not needs_differential([c0, same])  # one shared reproduction: nothing to differ on
