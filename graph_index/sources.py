@@ -58,7 +58,10 @@ def is_git_repo(repo: Path) -> bool:
 
 def resolve_commit(repo: Path, commit: str) -> str:
     """Full sha of a commit-ish."""
-    return _git(repo, "rev-parse", "--verify", f"{commit}^{{commit}}").decode().strip()
+    try:
+        return _git(repo, "rev-parse", "--verify", "--quiet", f"{commit}^{{commit}}").decode().strip()
+    except GraphStoreError:
+        raise GraphStoreError(f"commit {commit!r} not found in {repo}") from None
 
 
 def list_commit(repo: Path, commit: str) -> Listing:
@@ -66,7 +69,8 @@ def list_commit(repo: Path, commit: str) -> Listing:
     sha = resolve_commit(repo, commit)
     files: list[SourceFile] = []
     skipped = 0
-    out = _git(repo, "ls-tree", "-r", "-z", "--full-tree", "-l", sha)
+    # Relative to `repo`, so a subdirectory of a repository indexes as its own tree.
+    out = _git(repo, "ls-tree", "-r", "-z", "-l", sha)
     for entry in out.split(b"\0"):
         if not entry:
             continue
