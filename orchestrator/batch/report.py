@@ -125,5 +125,8 @@ def render(summary: dict[str, Any]) -> str:
         res = "-" if row["resolved"] is None else str(row["resolved"])
         lines.append(f"{repo[:28]:<28} {row['instances']:>5} {row['finished']:>5} {row['patched']:>5} {res:>9} "
                      f"{money(row['cost_usd']):>10} {secs(row['time_s']):>9}")
+    infra = summary["status_counts"].get("infra_error", 0)
+    if infra:
+        lines.append(f"\n{infra} instance(s) failed for infrastructure reasons: re-run with --retry-infra")
     lines.append(f"\npredictions: {summary['predictions']}")
     return "\n".join(lines)

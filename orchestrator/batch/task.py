@@ -33,6 +33,11 @@ def instance_model(model: str, row: dict) -> str:
             .replace("{repo}", repo))
 
 
+def soft_wall_seconds(hard_timeout: float) -> int:
+    """The solve's own time cap: a little before the batch's hard kill, so it stops cleanly first."""
+    return max(1, int(hard_timeout - min(60.0, 0.1 * hard_timeout)))
+
+
 def solve_instance(spec: TaskSpec) -> InstanceResult:
     """Solve one instance with the workflow, recording its run in `spec.instance_dir`."""
     settings = OrchSettings.model_validate(spec.settings)
@@ -44,7 +49,7 @@ def solve_instance(spec: TaskSpec) -> InstanceResult:
         commit=row.get("base_commit"),
         instance_id=spec.instance_id,
         model=instance_model(spec.model_name, row),
-        budgets=Budgets(cost_usd=spec.cost_cap_usd, wall_seconds=int(spec.timeout_s)),
+        budgets=Budgets(cost_usd=spec.cost_cap_usd, wall_seconds=min(settings.budget.wall_seconds, soft_wall_seconds(spec.timeout_s))),
         run_id=instance_dir.name,
         runs_dir=instance_dir.parent,
         resume=spec.resume and _has_run_record(instance_dir),

@@ -101,6 +101,9 @@ def run(
             summary = evaluate_batch(outcome.run_dir, dataset, settings, workers=outcome.workers, repos_dir=repos_dir)
         except EvaluationUnavailable as exc:
             fail(f"--evaluate: {exc}", EXIT_FAILED)
+        except Exception as exc:  # the harness failed as a whole (e.g. no Docker); predictions stand
+            fail(f"--evaluate failed ({type(exc).__name__}: {exc}); predictions are complete, "
+                 f"grade later with `orch eval`", EXIT_FAILED)
         typer.echo(f"evaluation: resolved {len(summary.get('resolved_ids', []))} of {len(rows)}")
 
 
