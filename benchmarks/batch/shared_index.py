@@ -90,13 +90,15 @@ def main() -> None:
     figures = {
         "instances": len(rows), "repo": args.repo,
         "batch_index_s": round(total_s, 3), "independent_index_s": round(total_i, 3),
-        "ratio_wall": round(total_s / total_i, 3), "ratio_cpu": round(cpu_s / cpu_i, 3),
+        "ratio_wall": round(total_s / total_i, 3),
+        # Parsing runs in the indexer's child processes, so this is only the store-side CPU.
+        "store_cpu_batch_s": round(cpu_s, 3), "store_cpu_independent_s": round(cpu_i, 3),
         "files_parsed_batch": parsed_s, "files_parsed_independent": parsed_i,
         "index_files_batch": len(list((args.scratch / "index-batch").glob("*.sqlite"))),
     }
     print(f"\nindexing time, one batch: {total_s:.2f} s; {len(rows)} independent full indexes: {total_i:.2f} s")
-    print(f"ratio (target <= 0.3): {figures['ratio_wall']:.3f} wall, {figures['ratio_cpu']:.3f} cpu; "
-          f"files parsed {parsed_s} vs {parsed_i}")
+    print(f"ratio (target <= 0.3): {figures['ratio_wall']:.3f}; files parsed {parsed_s} vs {parsed_i} "
+          f"({parsed_s / parsed_i:.2f}); one index file: {figures['index_files_batch'] == 1}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 
