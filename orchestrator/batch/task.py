@@ -8,7 +8,7 @@ from pathlib import Path
 # (which preloads this module) pays for langgraph and the agents once, not once per instance.
 import orchestrator.workflow.adapters  # noqa: F401
 import orchestrator.workflow.runner  # noqa: F401
-from orchestrator.batch.isolation import InfraError, worker_dir
+from orchestrator.batch.isolation import worker_dir
 from orchestrator.batch.models import InstanceResult, InstanceStatus, TaskSpec
 from orchestrator.config import OrchSettings
 from orchestrator.workflow import Budgets, SolveRequest, SolveStatus, solve
@@ -55,10 +55,8 @@ def solve_instance(spec: TaskSpec) -> InstanceResult:
         resume=spec.resume and _has_run_record(instance_dir),
     )
     result = solve(request, settings)
-    if result.status is SolveStatus.ERROR_INFRA:
-        # Raised, not returned, so the batch records it exactly like any other machine failure.
-        raise InfraError(result.message or "infrastructure failure in the workflow")
     status = {
+        SolveStatus.ERROR_INFRA: InstanceStatus.INFRA_ERROR,
         SolveStatus.RESOLVED: InstanceStatus.PATCHED,
         SolveStatus.UNVALIDATED: InstanceStatus.PATCHED,
         SolveStatus.FAILED: InstanceStatus.FAILED,

@@ -112,3 +112,31 @@ def test_killed_batch_of_real_solves_resumes_without_loss_or_duplicates(tmp_path
     assert sorted(ids) == sorted(json.loads(r)["instance_id"] for r in dataset.read_text().splitlines())
     results = [json.loads(line) for line in (tmp_path / "runs" / "k" / "results.jsonl").read_text().splitlines()]
     assert len(results) == 6 and {r["detail"]["solve_status"] for r in results} == {"resolved"}
+
+
+def test_infra_failure_in_the_workflow_is_retried_alone(tmp_path: Path) -> None:
+    """A graph store that cannot be reached is the machine's fault: no prediction, and
+    --retry-infra re-runs exactly that instance once the store is back."""
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dataset, repos = examples_dataset(tmp_path, per_repo=1)
+    args = ["batch", "--dataset", str(dataset), "--repos-dir", str(repos), "--model", SESSION, "--run-id", "inf"]
+    down = orch(tmp_path, "--set", "graph.backend=neo4j", "--set", f"graph.neo4j.uri=bolt://127.0.0.1:{port}", *args)
+    assert down.returncode == 0, down.stderr[-3000:]
+    run_dir = tmp_path / "runs" / "inf"
+    first = [json.loads(line) for line in (run_dir / "results.jsonl").read_text().splitlines()]
+    assert {r["status"] for r in first} == {"infra_error"} and len(first) == 2
+    assert "Neo4j" in first[0]["error"]
+    assert not (run_dir / "predictions.jsonl").exists()
+    # A plain re-run leaves infra failures alone; --retry-infra runs only them.
+    assert "skipped 2" in orch(tmp_path, *args).stdout
+    retried = orch(tmp_path, *args, "--retry-infra")
+    assert retried.returncode == 0, retried.stderr[-3000:]
+    latest = {}
+    for r in map(json.loads, (run_dir / "results.jsonl").read_text().splitlines()):
+        latest[r["instance_id"]] = r
+    assert {(r["status"], r["attempt"]) for r in latest.values()} == {("patched", 2)}
+    assert len((run_dir / "predictions.jsonl").read_text().splitlines()) == 2
