@@ -295,19 +295,24 @@ class SqliteStore:
     def find_syms(self, view: int, column: str, value: str, limit: int = 200) -> list[tuple[str, int]]:
         """(path, idx) of definitions in the view whose `column` (name or qualname) equals value."""
         assert column in ("name", "qualname")
+        # INDEXED BY: left alone, SQLite scans the whole view's definitions instead (50x slower).
         return self.db.execute(
-            f"SELECT vf.path, s.idx FROM syms s JOIN view_files vf ON vf.blob = s.blob AND vf.view = ?"
+            f"SELECT vf.path, s.idx FROM syms s INDEXED BY syms_{column}"
+            f" JOIN view_files vf ON vf.blob = s.blob AND vf.view = ?"
             f" WHERE s.{column} = ? ORDER BY vf.path, s.idx LIMIT ?",
             (view, value, limit),
         ).fetchall()
 
     def find_syms_prefix(self, view: int, prefix: str, limit: int = 200) -> list[tuple[str, int]]:
-        """(path, idx) of definitions whose name starts with `prefix` (tests named after code)."""
-        like = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        """(path, idx) of definitions whose name starts with `prefix` (case-sensitive)."""
+        if not prefix:
+            return []
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return self.db.execute(
-            "SELECT vf.path, s.idx FROM syms s JOIN view_files vf ON vf.blob = s.blob AND vf.view = ?"
-            " WHERE s.name LIKE ? ESCAPE '\\' ORDER BY vf.path, s.idx LIMIT ?",
-            (view, like, limit),
+            "SELECT vf.path, s.idx FROM syms s INDEXED BY syms_name"
+            " JOIN view_files vf ON vf.blob = s.blob AND vf.view = ?"
+            " WHERE s.name >= ? AND s.name < ? ORDER BY vf.path, s.idx LIMIT ?",
+            (view, prefix, upper, limit),
         ).fetchall()
 
     def search(self, view: int, match: str, k: int) -> list[tuple[str, int, float]]:

@@ -31,7 +31,6 @@ from graph_index.resolve import (
     FileTable,
     Resolver,
     ViewTables,
-    import_names,
     symbol_kind,
     used_names,
 )
@@ -297,7 +296,9 @@ class ViewGraph:
             name = node_id.rsplit(".", 1)[-1]
         names = {name}
         module_path = v.tables.path_of.get(node_id) if ":" not in node_id else None
-        if module_path is not None:  # Go (and JS index files) import a directory
+        if module_path is not None and (
+            module_path.endswith(".go") or posixpath.basename(module_path).startswith("index.")
+        ):  # Go packages and JS `index` files are imported by their directory's name
             names.add(posixpath.basename(posixpath.dirname(module_path)))
         out: list[Edge] = []
         called_from: dict[tuple[str, int], int] = {}  # (path, idx) -> first line calling node_id
@@ -314,7 +315,11 @@ class ViewGraph:
                     aliases.add(r.alias)
             for ref in table.refs:
                 if ref.kind == IMPORT:
-                    if not want_imports or ref.name == "*" or names.isdisjoint(import_names(ref)):
+                    if not want_imports or ref.name == "*":
+                        continue
+                    if ref.name not in names and ref.alias not in names and (
+                        ref.target.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[-1] not in names
+                    ):
                         continue
                     if resolver.resolve(table, ref) == node_id:
                         out.append(Edge(module_id, node_id, EdgeKind.IMPORTS, ref.line))
