@@ -30,6 +30,8 @@ log = structlog.get_logger(__name__)
 
 WRITE_BATCH = 200
 """Parsed files per write transaction."""
+SHARED_TABLES = 20000
+"""File tables kept in memory across the views one graph object visits (oldest dropped first)."""
 
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -64,7 +66,9 @@ def query_terms(text: str, limit: int = 64) -> list[str]:
 class _View(ViewGraph):
     """A view of the store: tables load lazily from SQLite, lookups use its indexes."""
 
-    def __init__(self, store: SqliteStore, view_id: int, key: str, repo_name: str) -> None:
+    def __init__(
+        self, store: SqliteStore, view_id: int, key: str, repo_name: str, shared: dict[tuple[int, str], FileTable]
+    ) -> None:
         self.id = view_id
         self.key = key
         rows = store.view_files(view_id)
@@ -74,10 +78,18 @@ class _View(ViewGraph):
             blob = blob_of.get(path)
             if blob is None:
                 return None
+            # Tables depend on content and path only, so views of other commits share them.
+            cached = shared.get((blob, path))
+            if cached is not None:
+                return cached
             language, _errors, _lines, package = store.blob_meta(blob)
             symbols = [Symbol(*row) for row in store.blob_syms(blob)]
             refs = [Ref(*row) for row in store.blob_refs(blob)]
-            return FileTable(path, language, symbols, refs, package)
+            table = FileTable(path, language, symbols, refs, package)
+            if len(shared) >= SHARED_TABLES:
+                shared.pop(next(iter(shared)))
+            shared[(blob, path)] = table
+            return table
 
         def sha_of(path: str) -> str:
             row = store.db.execute("SELECT sha FROM blobs WHERE id = ?", (blob_of[path],)).fetchone()
@@ -101,6 +113,7 @@ class EmbeddedGraph:
         self.repo_path = repo_path
         self.workers = workers
         self._view: _View | None = None
+        self._tables: dict[tuple[int, str], FileTable] = {}
         self._commit: str | None = None
 
     @classmethod
@@ -153,7 +166,7 @@ class EmbeddedGraph:
 
     def _bind(self, view_id: int, key: str, commit: str | None) -> None:
         if self._view is None or self._view.id != view_id:
-            self._view = _View(self.store, view_id, key, self.repo_path.name)
+            self._view = _View(self.store, view_id, key, self.repo_path.name, self._tables)
         self._commit = commit
 
     @property
