@@ -415,21 +415,37 @@ class ViewGraph:
         """Every resolved and unresolved IMPORTS/CALLS/INHERITS/REFERENCES edge of the view."""
         v = self
         if v.full_edges is None:
-            out: list[Edge] = []
-            for path in sorted(v.blob_of):
-                table = v.tables.table(path)
-                if table is not None:
-                    out += v.resolver.file_edges(table, v.tables.module_of[path])
-            v.full_edges = out
+            v.full_edges = self.file_edges(list(v.blob_of))
         return v.full_edges
+
+    def file_edges(self, paths: Sequence[str]) -> list[Edge]:
+        """IMPORTS/CALLS/INHERITS/REFERENCES edges whose source lies in `paths`."""
+        out: list[Edge] = []
+        for path in sorted(set(paths)):
+            table = self.tables.table(path)
+            if table is not None:
+                out += self.resolver.file_edges(table, self.tables.module_of[path])
+        return out
 
     def repo_map(self, token_budget: int = 1024, hits: Sequence[tuple[str, float]] = ()) -> RepoMap:
         """Central symbols first: PageRank over resolved CALLS/INHERITS/IMPORTS/REFERENCES,
-        personalized to `hits` ((node id, weight), e.g. search results for a query)."""
-        edges = [
-            (e.src, e.dst, _RANK_WEIGHTS[e.kind]) for e in self.all_edges()
-            if e.resolved and e.kind in _RANK_WEIGHTS
-        ]
+        personalized to `hits` ((node id, weight), e.g. search results for a query).
+
+        With hits, the graph is the hits' files and the files they import (the neighbourhood a
+        personalized walk mostly stays in), which keeps a query's map fast on large views;
+        without, it is the whole view."""
+        if hits:
+            seeds = {loc[1] for loc in (self._locate(h) for h, _ in hits) if loc is not None and len(loc) > 1}
+            near = set(seeds)
+            for edge in self.file_edges(sorted(seeds)):
+                if edge.kind == EdgeKind.IMPORTS and edge.resolved:
+                    loc = self._locate(edge.dst)
+                    if loc is not None and len(loc) > 1:
+                        near.add(loc[1])
+            source = self.file_edges(sorted(near))
+        else:
+            source = self.all_edges()
+        edges = [(e.src, e.dst, _RANK_WEIGHTS[e.kind]) for e in source if e.resolved and e.kind in _RANK_WEIGHTS]
         personal: dict[str, float] = {}
         for node_id, weight in hits:
             personal[node_id] = personal.get(node_id, 0.0) + weight
