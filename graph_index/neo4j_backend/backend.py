@@ -87,6 +87,7 @@ class _Bound:
         self.layout = layout
         self.groups = groups
         self.units = set(layout.units())
+        self.path_of_unit = {u: p for p, u in layout.unit_of_path.items()}
         self.n_docs = props.get("n_docs", 0)
         self.n_tokens = props.get("n_tokens", 0)
 
@@ -184,6 +185,15 @@ class Neo4jGraph:
         for f in listing.files:
             unique.setdefault(f.sha, f)
         w = self.writer
+        phases: dict[str, float] = {}
+        mark = time.perf_counter()
+
+        def phase(name: str) -> None:
+            nonlocal mark
+            now = time.perf_counter()
+            phases[name] = round(now - mark, 2)
+            mark = now
+
         blob_keys = {sha: f"{self.repo}|{sha}" for sha in unique}
         known = set(w.existing("Blob", blob_keys.values()))
         new = [f for sha, f in unique.items() if blob_keys[sha] not in known]
@@ -201,7 +211,9 @@ class Neo4jGraph:
                 "repo": self.repo, "sha": sha, "language": language, "errors": errors, "lines": lines,
                 "package": package, "n_syms": len(syms), "n_refs": len(refs), "ntok": ntok.setdefault(sha, blob_tokens(syms)),
                 "facts": pack_facts(row)}})
+        phase("parse")
         w.put_blobs(blob_rows)
+        phase("write_blobs")
         stored = w.blob_facts([blob_keys[sha] for sha in unique if sha not in facts])
         for sha in unique:
             got = stored.get(blob_keys[sha])
@@ -209,6 +221,7 @@ class Neo4jGraph:
                 syms, refs = marshal.loads(zlib.decompress(got[6]))
                 facts[sha] = (got[0], got[1], got[2], got[3], syms, refs)
                 ntok[sha] = got[7]
+        phase("read_facts")
         files = [f for f in listing.files if f.sha in facts]
         skipped = listing.skipped + len(listing.files) - len(files)
         layout = ViewLayout(self.repo, repo.name, {f.path: f.sha for f in files})
@@ -216,12 +229,16 @@ class Neo4jGraph:
         done_units = w.existing("Unit", layout.units())
         plan = materialize(layout, vg, facts, {u for u in layout.units() if u not in done_units}, ntok)
         todo_units = sorted(plan.unit_nodes)
-        w.put_units(todo_units, [n for u in todo_units for n in plan.unit_nodes[u]],
-                    [a for u in todo_units for a in plan.unit_anchors[u]])
+        phase("resolve")
+        w.put_units(todo_units, [n for u in todo_units for n in plan.unit_nodes[u]])
+        phase("write_units")
         group_state = w.existing("Group", plan.groups, "done")
         todo_groups = {g: plan.groups[g] for g in plan.groups if group_state.get(g) is not True}
-        w.put_anchors(plan.extra_anchors(todo_groups))
-        w.put_groups(todo_groups, [g for g, done in group_state.items() if done is False])
+        ids = w.put_anchors(plan.anchors(todo_units, todo_groups))
+        w.mark_units(todo_units)
+        phase("write_anchors")
+        w.put_groups(todo_groups, [g for g, done in group_state.items() if done is False], ids)
+        phase("write_groups")
         view_key = digest(self.repo, repo.name, *plan.view_groups_sorted_str())
         n_syms = sum(len(facts[f.sha][4]) for f in files)
         n_refs = sum(len(facts[f.sha][5]) for f in files)
@@ -246,6 +263,7 @@ class Neo4jGraph:
             seconds=round(time.perf_counter() - started, 3),
         )
         log.info("indexed", backend="neo4j", units_written=len(todo_units), groups_written=len(todo_groups),
+                 phases=phases,
                  **{k: v for k, v in stats.to_dict().items() if k != "repo"})
         return stats
 
@@ -376,27 +394,52 @@ class Neo4jGraph:
         if not clauses:
             return []
         view = self.view
-        rows = self.conn.values(
-            "CALL db.index.fulltext.queryNodes($index, $q, {limit: 10000000}) YIELD node AS n "
-            "WHERE n.repo = $repo RETURN n.unit, n.uid, n.sha, n.idx, n.path, n.t_name, n.t_qual, n.t_doc, n.t_body",
+        live = [i for i, p in enumerate(phrases) if p]
+        # One row back: the server counts each phrase's instances per column (the per-record
+        # cost of the driver would otherwise dominate on thousands of candidates).
+        result = self.conn.values(
+            "CALL () { MATCH (b:Blob {repo: $repo}) RETURN sum(b.n_syms) AS n_docs, sum(b.ntok) AS n_tokens } "
+            "CALL db.index.fulltext.queryNodes($index, $q, {limit: 100000000}) YIELD node AS n "
+            "WHERE n.repo = $repo "
+            "WITH n_docs, n_tokens, n, ' ' + n.t_name + ' ' AS c0, ' ' + n.t_qual + ' ' AS c1, ' ' + n.t_doc + ' ' AS c2, "
+            "' ' + n.t_body + ' ' AS c3 "
+            "RETURN n_docs, n_tokens, collect([n.unit, n.sha, n.idx, n.ntok, [p IN $patterns | "
+            "$w[0] * (size(split(c0, p)) - 1) + $w[1] * (size(split(c1, p)) - 1) + "
+            "$w[2] * (size(split(c2, p)) - 1) + $w[3] * (size(split(c3, p)) - 1)]])",
             index=FULLTEXT_INDEX, q=" OR ".join(sorted(clauses)), repo=self.repo,
+            patterns=[fts.phrase_pattern(phrases[i]) for i in live], w=list(fts.COLUMN_WEIGHTS),
         )
-        docs: list[fts.Document] = []
-        found: list[tuple[str, str, int, tuple]] = []
-        for unit, uid, sha, idx, path, *cols in rows:
-            if unit not in view.units:
-                continue
+        if not result:  # no candidate at all (grouped aggregation over nothing yields no row)
+            return []
+        n_docs, n_tokens, rows = result[0]
+        freqs: dict[tuple, list[float]] = {}
+        lengths: dict[tuple, int] = {}
+        found: list[tuple[str, int, tuple]] = []
+        units = view.units
+        width = len(phrases)
+        for unit, sha, idx, ntok, counts in rows:
             key = (sha, idx)
-            docs.append(fts.Document(key, tuple(c.split() if c else [] for c in cols)))
-            found.append((uid, path, idx, key))
-        scores = fts.bm25(docs, phrases, view.n_docs, view.n_tokens)
-        ranked = sorted((-scores[key], path, idx, uid) for uid, path, idx, key in found if key in scores)[:k]
+            if key not in freqs:
+                if len(live) == width:
+                    freqs[key] = counts
+                else:
+                    row = [0.0] * width
+                    for i, f in zip(live, counts, strict=True):
+                        row[i] = f
+                    freqs[key] = row
+                lengths[key] = ntok
+            if unit in units:
+                found.append((unit, idx, key))
+        scores = fts.bm25_from_freqs(freqs, lengths, n_docs or 0, n_tokens or 0)
+        path_of = view.path_of_unit
+        ranked = sorted((-scores[key], path_of[unit], idx, unit) for unit, idx, key in found if key in scores)[:k]
         if not ranked:
             return []
-        nodes = {r["n"]["uid"]: _node(r["n"]) for r in self.conn.rows(
-            f"UNWIND $uids AS u MATCH (n:Code {{uid: u}}) RETURN n {{.uid, {_RETURN_NODE[3:]} AS n",
-            uids=[u for *_, u in ranked])}
-        return [SearchHit(nodes[uid], -neg) for neg, _, _, uid in ranked]
+        nodes = {(r["unit"], r["idx"]): _node(r["n"]) for r in self.conn.rows(
+            f"UNWIND $rows AS r MATCH (n:Code {{unit: r[0]}}) WHERE n.idx = r[1] "
+            f"RETURN n.unit AS unit, n.idx AS idx, {_RETURN_NODE} AS n",
+            rows=[[unit, idx] for _, _, idx, unit in ranked])}
+        return [SearchHit(nodes[(unit, idx)], -neg) for neg, _, idx, unit in ranked]
 
     # -- edges ----------------------------------------------------------------------------------
     def _edges(self, ids: Sequence[str], direction: str, kinds: Iterable[EdgeKind] | None) -> list[Edge]:
@@ -427,7 +470,6 @@ class Neo4jGraph:
     def _walk(self, origin: str, depth: int, directions: tuple[str, ...], kinds: Iterable[EdgeKind] | None) -> Subgraph:
         """Breadth-first over the view, level by level (one query per level and direction); the
         same visiting and ordering rules as `ViewGraph._walk`."""
-        self._require(origin)
         seen = {origin: 0}
         edges: set[Edge] = set()
         frontier = [origin]
@@ -446,6 +488,8 @@ class Neo4jGraph:
             if not frontier:
                 break
         nodes = self._nodes(seen)
+        if origin not in nodes and not is_unresolved(origin):  # checked last: one round trip less
+            raise NodeNotFoundError(f"no node {origin!r} in the index of {self.repo_path.name}")
         ordered = [nodes[i] for i, _ in sorted(seen.items(), key=lambda kv: (kv[1], kv[0])) if i in nodes]
         return Subgraph(ordered, sorted(edges))
 

@@ -35,9 +35,24 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+SEPARATOR = "  "
+"""Tokens are stored two spaces apart, so ` tok ` (one space each side) occurs once per instance
+even when a token repeats back to back: the server counts instances by splitting on it."""
+
+
 def column_text(text: str) -> str:
-    """The stored, whitespace-separated form of a column (what Lucene indexes)."""
-    return " ".join(tokenize(text))
+    """The stored form of a column: its tokens, two spaces apart (what Lucene indexes)."""
+    return SEPARATOR.join(tokenize(text))
+
+
+def phrase_pattern(phrase: list[str]) -> str:
+    """What one instance of `phrase` looks like inside ` ` + column text + ` `."""
+    return " " + SEPARATOR.join(phrase) + " "
+
+
+def instances(column_text_: str, phrase: list[str]) -> int:
+    """Instances of `phrase` in a stored column (what the server computes with split)."""
+    return (" " + column_text_ + " ").count(phrase_pattern(phrase)) if phrase else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +84,13 @@ def bm25(
     """Positive FTS5 bm25 of every candidate that matches at least one phrase (higher is better).
     `docs` must hold every document of the corpus that matches any phrase (duplicates by key are
     counted once); `n_docs`/`n_tokens` describe the whole corpus."""
-    unique: dict[tuple, Document] = {}
-    for d in docs:
-        unique.setdefault(d.key, d)
     freqs: dict[tuple, list[float]] = {}
-    hits = [0] * len(phrases)
-    for key, d in unique.items():
+    lengths: dict[tuple, int] = {}
+    for d in docs:
+        if d.key in freqs:
+            continue
         row = []
-        for i, phrase in enumerate(phrases):
+        for phrase in phrases:
             f = 0.0
             if phrase:
                 for w, column in zip(weights, d.columns, strict=False):
@@ -84,12 +98,23 @@ def bm25(
                     if c:
                         f += w * c
             row.append(f)
-            if f > 0:
-                hits[i] += 1
-        if any(row):
-            freqs[key] = row
+        freqs[d.key] = row
+        lengths[d.key] = d.length
+    return bm25_from_freqs(freqs, lengths, n_docs, n_tokens)
+
+
+def bm25_from_freqs(
+    freqs: dict[tuple, list[float]], lengths: dict[tuple, int], n_docs: int, n_tokens: int
+) -> dict[tuple, float]:
+    """bm25 from each candidate's weighted phrase frequencies (FTS5's aFreq) and token length."""
     if not freqs:
         return {}
+    n_phrases = len(next(iter(freqs.values())))
+    hits = [0] * n_phrases
+    for row in freqs.values():
+        for i, f in enumerate(row):
+            if f > 0:
+                hits[i] += 1
     n = max(n_docs, 1)
     avgdl = n_tokens / n if n_tokens else 1.0
     idf = []
@@ -98,8 +123,9 @@ def bm25(
         idf.append(value if value > 0 else 1e-6)
     out: dict[tuple, float] = {}
     for key, row in freqs.items():
-        dl = unique[key].length
-        norm = K1 * (1 - B + B * dl / avgdl)
+        if not any(row):
+            continue
+        norm = K1 * (1 - B + B * lengths[key] / avgdl)
         score = 0.0
         for i, f in enumerate(row):
             if f > 0:

@@ -6,10 +6,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph_index.models import Edge, Node, is_unresolved
+from graph_index.models import Edge, EdgeKind, Node, NodeKind, is_unresolved
 from graph_index.neo4j_backend import fts
 from graph_index.neo4j_backend.layout import ViewLayout, group_key
+from graph_index.resolve import symbol_kind
 from graph_index.viewgraph import ViewGraph
+
+
+def file_edges(vg: ViewGraph, path: str) -> list[Edge]:
+    """Out-edges of every node of one file (file, module, definitions): the union of
+    `vg._out_edges` over them, computed in one pass over the file's refs instead of one pass per
+    definition (which is quadratic in big files)."""
+    table = vg.tables.table(path)
+    assert table is not None
+    module_id = vg.tables.module_of[path]
+    symbols = table.symbols
+    ids = [module_id] + [f"{path}:{s.qualname}" for s in symbols[1:]]
+    out = [Edge(path, module_id, EdgeKind.DEFINES)]
+    for i in range(1, len(symbols)):
+        s = symbols[i]
+        out.append(Edge(ids[max(s.parent, 0)], ids[i], EdgeKind.DEFINES, s.start_line))
+    out += vg.resolver.file_edges(table, module_id)
+    for i in range(1, len(symbols)):
+        if symbol_kind(table.language, path, symbols, i) == NodeKind.TEST:
+            out += vg._tests_from(ids[i], path, i)
+    best: dict[tuple, Edge] = {}
+    for e in out:
+        key = (e.src, e.dst, e.kind)
+        if key not in best or e.line < best[key].line:
+            best[key] = e
+    return list(best.values())
 
 
 def sym_columns(sym_row: tuple) -> tuple[str, str, str, str]:
@@ -32,15 +58,20 @@ class Plan:
     n_docs: int = 0
     n_tokens: int = 0
 
-    def extra_anchors(self, groups: dict[int, list[tuple]]) -> list[list]:
-        """Anchors of unresolved targets (`?name`) the given groups point at."""
+    def anchors(self, units: list[str], groups: dict[int, list[tuple]]) -> list[list]:
+        """[key, id, name, kind] of the nodes of `units` and of every endpoint of `groups`
+        (endpoints outside `units` exist already, or are unresolved `?name` targets)."""
         seen: dict[str, list] = {}
+        for unit in units:
+            for row in self.unit_anchors[unit]:
+                seen[row[0]] = row
         for edges in groups.values():
-            for _src, dst, _kind, _line in edges:
-                if dst not in seen:
-                    node_id = dst.split("|", 1)[1]
-                    if is_unresolved(node_id):
-                        seen[dst] = [dst, node_id, node_id[1:], "unresolved"]
+            for src, dst, _kind, _line in edges:
+                for key in (src, dst):
+                    if key not in seen:
+                        node_id = key.split("|", 1)[1]
+                        seen[key] = [key, node_id, node_id[1:], "unresolved"] if is_unresolved(node_id) else \
+                            [key, node_id, "", ""]
         return list(seen.values())
 
     def view_groups_sorted_str(self) -> list[str]:
@@ -52,7 +83,9 @@ def _row(node: Node, unit: str, repo: str, idx: int, sha: str, sym: tuple | None
     props.update(unit=unit, repo=repo, idx=idx, sha=sha)
     if sym is not None:
         props["sname"], props["squal"] = sym[1], sym[2]
-        props["t_name"], props["t_qual"], props["t_doc"], props["t_body"] = sym_columns(sym)
+        cols = sym_columns(sym)
+        props["t_name"], props["t_qual"], props["t_doc"], props["t_body"] = cols
+        props["ntok"] = sum(len(c.split()) for c in cols)
     return {"uid": f"{unit}|{node.id}", "label": str(node.kind).capitalize(), "props": props}
 
 
@@ -65,10 +98,9 @@ def materialize(
     repo = layout.repo
     anchor = layout.anchor
 
-    def add(unit: str, nodes: list[tuple[Node, int, str, tuple | None]]) -> None:
-        edges: list[Edge] = []
-        for node, *_ in nodes:
-            edges += vg._out_edges(node.id)
+    def add(unit: str, nodes: list[tuple[Node, int, str, tuple | None]], edges: list[Edge] | None = None) -> None:
+        if edges is None:
+            edges = [e for node, *_ in nodes for e in vg._out_edges(node.id)]
         rows = sorted({(anchor(e.src), anchor(e.dst), str(e.kind), e.line) for e in edges})
         g = group_key(unit, rows)
         plan.unit_group[unit] = g
@@ -90,5 +122,5 @@ def materialize(
             plan.n_tokens += blob_ntok[sha] if blob_ntok and sha in blob_ntok else blob_tokens(syms)
         nodes: list[tuple[Node, int, str, tuple | None]] = [(vg._make_node(("file", path)), -1, sha, None)]
         nodes += [(vg._sym_node(path, i), i, sha, syms[i]) for i in range(len(syms))]
-        add(layout.unit_of_path[path], nodes)
+        add(layout.unit_of_path[path], nodes, file_edges(vg, path))
     return plan

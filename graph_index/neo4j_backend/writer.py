@@ -63,31 +63,45 @@ class Writer:
         return out
 
     # -- units: nodes and their anchors -----------------------------------------------------------
-    def put_units(self, units: Sequence[str], nodes: Sequence[dict[str, Any]], anchors: Sequence[list]) -> None:
-        for part in chunks(nodes):
-            self.conn.execute(
-                "UNWIND $rows AS r MERGE (n:Code {uid: r.uid}) SET n += r.props, n:$(r.label)", rows=list(part)
-            )
-        self.put_anchors(anchors)
+    def put_units(self, units: Sequence[str], nodes: Sequence[dict[str, Any]]) -> None:
+        """Create the nodes of units no run has finished; nodes an interrupted run left are
+        deleted first, so CREATE (cheaper than MERGE) never duplicates."""
+        started = [r[0] for part in chunks(list(units), 50_000) for r in self.conn.values(
+            "UNWIND $units AS u MATCH (n:Code {unit: u}) RETURN DISTINCT u", units=list(part))]
+        if started:
+            self.delete_nodes("Code", "unit", started)
+        by_label: dict[str, list[dict[str, Any]]] = {}
+        for row in nodes:
+            by_label.setdefault(row["label"], []).append({"uid": row["uid"], **row["props"]})
+        for label, rows in sorted(by_label.items()):
+            for part in chunks(rows):
+                self.conn.execute(f"UNWIND $rows AS r CREATE (n:Code:{label}) SET n = r", rows=list(part))
+
+    def mark_units(self, units: Sequence[str]) -> None:
+        """Record units whose nodes and anchors are all written."""
         for part in chunks(units):
             self.conn.execute(
                 "UNWIND $keys AS k MERGE (u:Unit {key: k}) SET u.repo = $repo", keys=list(part), repo=self.repo
             )
 
-    def put_anchors(self, anchors: Sequence[list]) -> None:
-        """[key, id, name, kind] rows; an anchor keeps the name/kind it was created with."""
+    def put_anchors(self, anchors: Sequence[list]) -> dict[str, str]:
+        """Merge [key, id, name, kind] rows (an anchor keeps the name/kind it was created with);
+        returns key -> element id, so relationship writes skip the key index."""
+        out: dict[str, str] = {}
         for part in chunks(anchors):
-            self.conn.execute(
+            out.update(self.conn.write(lambda tx, part=part: [tuple(r.values()) for r in tx.run(
                 "UNWIND $rows AS r MERGE (s:Sym {key: r[0]}) "
-                "ON CREATE SET s.repo = $repo, s.id = r[1], s.name = r[2], s.kind = r[3]",
-                rows=list(part),
-                repo=self.repo,
-            )
+                "ON CREATE SET s.repo = $repo, s.id = r[1], s.name = r[2], s.kind = r[3] "
+                "RETURN r[0], elementId(s)",
+                rows=list(part), repo=self.repo,
+            )]))
+        return out
 
     # -- groups: relationships --------------------------------------------------------------------
-    def put_groups(self, groups: dict[int, list[list]], partial: Iterable[int]) -> None:
-        """Write each group's [src key, dst key, kind, line] relationships; groups in `partial`
-        were begun by an interrupted run and are cleared first."""
+    def put_groups(self, groups: dict[int, list[tuple]], partial: Iterable[int], ids: dict[str, str]) -> None:
+        """Write each group's (src key, dst key, kind, line) relationships between the anchors
+        `ids` names (key -> element id); groups in `partial` were begun by an interrupted run and
+        are cleared first."""
         partial = [g for g in partial if g in groups]
         if partial:
             self.delete_relationships(partial)
@@ -97,13 +111,17 @@ class Writer:
                 "UNWIND $keys AS k MERGE (x:Group {key: k}) SET x.repo = $repo, x.done = false",
                 keys=list(part), repo=self.repo,
             )
-        rows = [[s, d, kind, line, g] for g, edges in groups.items() for s, d, kind, line in edges]
-        for part in chunks(rows):
-            self.conn.execute(
-                "UNWIND $rows AS r MATCH (a:Sym {key: r[0]}) MATCH (b:Sym {key: r[1]}) "
-                "CREATE (a)-[:$(r[2]) {g: r[4], line: r[3]}]->(b)",
-                rows=list(part),
-            )
+        by_kind: dict[str, list[list]] = {}
+        for g, edges in groups.items():
+            for s, d, kind, line in edges:
+                by_kind.setdefault(kind, []).append([ids[s], ids[d], line, g])
+        for kind, rows in sorted(by_kind.items()):
+            for part in chunks(rows):
+                self.conn.execute(
+                    "UNWIND $rows AS r MATCH (a) WHERE elementId(a) = r[0] MATCH (b) WHERE elementId(b) = r[1] "
+                    f"CREATE (a)-[:{EdgeKind(kind).value} {{g: r[3], line: r[2]}}]->(b)",
+                    rows=list(part),
+                )
         for part in chunks(keys):
             self.conn.execute("UNWIND $keys AS k MATCH (x:Group {key: k}) SET x.done = true", keys=list(part))
 

@@ -1,0 +1,110 @@
+"""Indexing benchmark, Neo4j backend: sympy at the base commit of sympy__sympy-20590 indexed into
+Neo4j and into the embedded store in the same run, then a second commit (base of
+sympy__sympy-20639), then query latencies for both backends.
+
+    NEO4J_URI=bolt://127.0.0.1:7687 .venv/bin/python benchmarks/indexing/run_neo4j.py [--mirror DIR] [--scratch DIR]
+
+Prints, from one run on one machine:
+- full index time into Neo4j as a ratio to the embedded store's (target <= 3x);
+- second commit into Neo4j: time and speed-up over the first (target >= 5x);
+- p50/p95 of symbol lookup, callers, 2-hop neighbours and full-text search on both backends
+  (target: symbol and callers p50 <= 10 ms over loopback).
+
+The Neo4j part of the database for this repository is deleted first (rebuild). NEO4J_URI,
+NEO4J_USER and NEO4J_PASSWORD name the server (defaults: bolt://127.0.0.1:7687, neo4j,
+orch-test-password); start one with scripts/neo4j/neo4j-server.sh. The repository comes from
+the `fetch` tool's bare mirror; a shared clone is made under --scratch, never in the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.indexing.run import FIRST, SECOND, base_commit, pct  # noqa: E402
+from graph_index import GraphSettings, open_graph  # noqa: E402
+from graph_index.config import Neo4jSettings  # noqa: E402
+
+QUERIES_ROUNDS = 30
+
+
+def clone(mirror: Path, dest: Path) -> Path:
+    """A shared, checkout-free clone: indexing by commit reads git objects only."""
+    if not (dest / ".git").exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "clone", "-q", "--shared", "--no-checkout", str(mirror), str(dest)], check=True)
+    return dest
+
+
+def latencies(fn, rounds: int = QUERIES_ROUNDS) -> tuple[float, float]:
+    fn()  # warm caches (driver pool, page cache, lazily loaded tables)
+    times = []
+    for _ in range(rounds):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times), pct(times, 0.95)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--mirror", type=Path, default=Path("/work/.mirror/sympy+sympy/repo"))
+    ap.add_argument("--scratch", type=Path, default=Path("/work/scratch/bench-neo4j"))
+    ap.add_argument("--skip-embedded", action="store_true", help="only Neo4j (no ratio)")
+    args = ap.parse_args()
+    neo = Neo4jSettings(
+        uri=os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687"),
+        user=os.environ.get("NEO4J_USER", "neo4j"),
+        password=os.environ.get("NEO4J_PASSWORD", "orch-test-password"),
+    )
+    c1, c2 = base_commit(FIRST), base_commit(SECOND)
+    repo = clone(args.mirror, args.scratch / "sympy")
+    emb_settings = GraphSettings(index_dir=args.scratch)
+    neo_settings = GraphSettings(backend="neo4j", neo4j=neo)
+    print(f"sympy {FIRST} @ {c1[:10]} then {SECOND} @ {c2[:10]}; Neo4j at {neo.uri}")
+
+    times: dict[str, list[float]] = {}
+    if not args.skip_embedded:
+        g = open_graph(emb_settings, repo, rebuild=True)
+        first, second = g.index(repo, c1), g.index(repo, c2)
+        g.close()
+        times["embedded"] = [first.seconds, second.seconds]
+        print(f"embedded: first {first.seconds:.2f}s ({first.files_parsed} parsed, {first.nodes} nodes, "
+              f"{first.edges} edges); second {second.seconds:.2f}s ({second.files_parsed} parsed)")
+    g = open_graph(neo_settings, repo, rebuild=True)
+    first, second = g.index(repo, c1), g.index(repo, c2)
+    g.close()
+    times["neo4j"] = [first.seconds, second.seconds]
+    print(f"neo4j:    first {first.seconds:.2f}s ({first.files_parsed} parsed); second {second.seconds:.2f}s "
+          f"({second.files_parsed} parsed, {second.files_reused} reused)")
+    if "embedded" in times:
+        print(f"full index into Neo4j = {times['neo4j'][0] / times['embedded'][0]:.2f}x the embedded store [target <= 3x]")
+    print(f"second commit into Neo4j {times['neo4j'][0] / times['neo4j'][1]:.1f}x faster than the first [target >= 5x]")
+
+    queries = {
+        "symbol lookup": lambda g: g.symbol("Basic.atoms"),
+        "callers": lambda g: g.callers("sympy/core/basic.py:Basic.atoms"),
+        "neighbors(2)": lambda g: g.neighbors("sympy/core/symbol.py:Symbol.__new__", depth=2),
+        "search": lambda g: g.search("matrix determinant simplification of symbolic expressions", 10),
+    }
+    backends = [("embedded", emb_settings)] if "embedded" in times else []
+    backends.append(("neo4j", neo_settings))
+    print(f"query latencies on the first commit's view, {QUERIES_ROUNDS} rounds (ms):")
+    for name, settings in backends:
+        g = open_graph(settings, repo, c1)
+        for label, fn in queries.items():
+            p50, p95 = latencies(lambda fn=fn: fn(g))
+            print(f"  {name:<9} {label:<14} p50 {p50:8.2f}   p95 {p95:8.2f}")
+        g.close()
+
+
+if __name__ == "__main__":
+    main()
