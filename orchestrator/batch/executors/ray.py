@@ -22,6 +22,11 @@ from orchestrator.batch.models import InstanceResult, InstanceStatus, TaskSpec
 log = structlog.get_logger(__name__)
 
 
+def _is_loopback(address: str) -> bool:
+    host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
 def _ray_task(spec_data: dict[str, Any]) -> dict[str, Any]:
     spec = TaskSpec.model_validate(spec_data)
     return run_isolated(spec).model_dump(mode="json")
@@ -42,6 +47,10 @@ class RayExecutor:
                 # A throwaway single-node cluster: loopback only, and a small object store
                 # (tasks exchange only specs and results, a few KiB each).
                 kwargs.update(_node_ip_address="127.0.0.1", object_store_memory=256 * 1024 * 1024)
+            elif _is_loopback(address):
+                # A cluster on this machine's loopback: the driver must say it is there too, or Ray
+                # picks the host's interface address and looks for the cluster on it.
+                kwargs.update(_node_ip_address="127.0.0.1")
             kwargs.update(init_kwargs or {})
             ray.init(**{k: v for k, v in kwargs.items() if v is not None})
             self._owns_ray = True
