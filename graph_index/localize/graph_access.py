@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from functools import lru_cache
 
 from graph_index.graph import CodeGraph
+from graph_index.localize.issue import extract
 from graph_index.localize.text import STOPWORDS, split_identifier
 from graph_index.localize.view import Symbol
 from graph_index.models import EdgeKind, Node, NodeKind, is_unresolved
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DEF_KINDS = (NodeKind.CLASS, NodeKind.FUNCTION, NodeKind.TEST)
-SEARCH_TERMS = 60
+NAMED_STRENGTH = 0.6
+SEARCH_TERMS = 30
 """Words sent to the graph's full-text search (the most salient of the issue)."""
 FILE_HIT_DECAY = (1.0, 0.5, 0.25)
 """A file's lexical score: its best symbol hits, each worth less than the one before."""
@@ -27,9 +30,11 @@ def _kind(node: Node) -> str:
     return "method" if node.is_method else "function"
 
 
-def search_query(text: str, limit: int = SEARCH_TERMS) -> str:
-    """The issue's most repeated distinct words, unstemmed (full-text indexes match whole
-    words), with identifier parts: `_print_MatrixSymbol` -> print matrix symbol matrixsymbol."""
+def search_query(text: str, limit: int = SEARCH_TERMS, named_first: bool = True) -> str:
+    """The issue's most telling distinct words, unstemmed (full-text indexes match whole words),
+    with identifier parts: `_print_MatrixSymbol` -> print matrix symbol matrixsymbol. Parts of
+    identifiers the issue names deliberately (backticks, code, call syntax) come first, then the
+    most repeated words; backends cap how many terms a query may use."""
     counts: Counter[str] = Counter()
     for word in _WORD.findall(text):
         parts = split_identifier(word)
@@ -37,12 +42,22 @@ def search_query(text: str, limit: int = SEARCH_TERMS) -> str:
         if len(parts) > 1:
             terms.add("".join(parts))
         counts.update(t for t in terms if len(t) > 2 and t not in STOPWORDS and not t.isdigit())
-    return " ".join(t for t, _ in counts.most_common(limit))
+    order = [t for t, _ in counts.most_common()]
+    if named_first:
+        named: dict[str, None] = {}
+        for ident, strength in sorted(extract(text).identifiers.items(), key=lambda kv: -kv[1]):
+            if strength >= NAMED_STRENGTH:
+                for part in split_identifier(ident):
+                    if part in counts:
+                        named.setdefault(part, None)
+        order = list(named) + [t for t in order if t not in named]
+    return " ".join(order[:limit])
 
 
 class GraphAccess:
-    def __init__(self, graph: CodeGraph):
+    def __init__(self, graph: CodeGraph, query: Callable[[str], str] = search_query):
         self.graph = graph
+        self._query = query
         self._node = lru_cache(maxsize=65536)(graph.node)
         self._search_cache: dict[str, list] = {}
 
@@ -136,7 +151,7 @@ class GraphAccess:
         }
 
     def _search(self, issue_text: str, k: int) -> list:
-        text = search_query(issue_text)
+        text = self._query(issue_text)
         key = f"{k}\0{text}"
         if key not in self._search_cache:
             self._search_cache = {key: self.graph.search(text, k)}

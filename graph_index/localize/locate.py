@@ -23,18 +23,22 @@ from graph_index.localize.scoring import (
     path_evidence,
     ranked,
 )
-from graph_index.localize.text import tokenize
+from graph_index.localize.text import surface_forms, tokenize
 from graph_index.localize.view import Symbol, is_test_path
 
 log = structlog.get_logger(__name__)
 
-MAX_IDENTIFIERS = 200
+MAX_IDENTIFIERS = 120
 """Identifiers looked up per issue, strongest first (bounds latency on very long issues)."""
 LEXICAL_FILES = 300
 LEXICAL_FUNCTIONS = 400
 SEED_FILES = 5
 SEED_FUNCTIONS = 5
 CANDIDATE_FILES_FOR_FUNCTIONS = 10
+
+
+def _words(terms: list[str], surface: dict[str, str], limit: int = 8) -> list[str]:
+    return list(dict.fromkeys(surface.get(t, t) for t in terms))[:limit]
 
 
 def _path_of(symbol_id: str) -> str:
@@ -104,7 +108,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     seeds = dict(ranked(first, SEED_FILES))
     top = max(seeds.values(), default=1.0) or 1.0
     seeds = {p: s / top for p, s in seeds.items() if s >= 0.5 * top}
-    links = {p: access.imports_of(p) | access.importers_of(p) for p in seeds}
+    links = {p: access.imports_of(p) | access.importers_of(p) for p in seeds} if w.neighbour else {}
     ev += [e for e in neighbour_evidence(seeds, links, "imports/imported by") if e.target in file_set]
     file_scores = combine(ev, fmul, w.caps)
     file_scores = {p: s * file_kind_factor(p, w, p in mentioned) for p, s in file_scores.items() if p in file_set}
@@ -139,7 +143,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     fseeds = dict(ranked(first_f, SEED_FUNCTIONS))
     ftop = max(fseeds.values(), default=1.0) or 1.0
     fseeds = {i: s / ftop for i, s in fseeds.items()}
-    flinks = {i: access.callees(i) | access.callers(i) for i in fseeds}
+    flinks = {i: access.callees(i) | access.callers(i) for i in fseeds} if w.func_neighbour else {}
     fev += neighbour_evidence(fseeds, flinks, "calls/called by")
     func_scores = combine(fev, fmul2, w.caps)
     func_scores = {
@@ -149,17 +153,18 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     }
 
     # Which of the issue's words each returned hit shares, for the lexical evidence line.
-    words = set(tokenize(issue_text))
+    surface = surface_forms(issue_text)
+    words = set(surface)
     for path, _score in file_rank[:top_k]:
         names = " ".join(s.qualname for s in access.file_symbols(path))
         shared = sorted(words & set(tokenize(path + " " + names)))
         if shared:
-            ev.append(Evidence(path, "lexical", 0.0, "matched terms: " + ", ".join(shared[:8])))
+            ev.append(Evidence(path, "lexical", 0.0, "matched terms: " + ", ".join(_words(shared, surface))))
     func_rank = ranked(func_scores, top_k)
     for sid, _score in func_rank:
         shared = sorted(words & set(tokenize(sid.split(":", 1)[1])))
         if shared:
-            fev.append(Evidence(sid, "lexical", 0.0, "matched terms: " + ", ".join(shared[:8])))
+            fev.append(Evidence(sid, "lexical", 0.0, "matched terms: " + ", ".join(_words(shared, surface))))
     loc = Localization(
         files=[FileHit(path=p, score=s, evidence=notes_for(p, ev, fmul)) for p, s in file_rank[:top_k]],
         functions=[FunctionHit(id=i, score=s, evidence=notes_for(i, fev, fmul2)) for i, s in func_rank],

@@ -24,13 +24,14 @@ class Weights:
     basename: float = 0.8
     module: float = 0.6
     frame: float = 1.2
-    identifier: float = 0.6
-    neighbour: float = 0.05
+    identifier: float = 0.5
+    neighbour: float = 0.0
+    """Import neighbours of strong files; 0 by default: on the tuning split it only promoted hub modules."""
     test_link: float = 0.8
     # Functions
     func_lexical: float = 1.0
     func_file_prior: float = 1.0
-    func_identifier: float = 0.5
+    func_identifier: float = 1.0
     func_frame: float = 0.8
     func_neighbour: float = 0.4
     # Per-kind caps on summed evidence weight, before the kind's multiplier.

@@ -15,14 +15,26 @@ STOPWORDS = frozenset(
 
 @lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A deliberately small suffix stripper: plural and verb endings, nothing clever."""
-    if len(word) <= 4:
+    """A deliberately small stemmer that maps a word's common variants to one key (not always a
+    word): name, names, named, naming -> nam; class, classes -> class; print, printing -> print."""
+    if len(word) < 4:
         return word
-    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            return word[: -len(suffix)] + keep
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("es") and word[:-2].endswith(("ss", "x", "z", "ch", "sh")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    elif word.endswith("ing") and len(word) >= 7:
+        word = word[:-3]
+        if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+            word = word[:-1]  # running -> run
+    elif word.endswith("ed") and len(word) >= 6:
+        word = word[:-2]
+        if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+            word = word[:-1]
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
     return word
 
 
@@ -44,6 +56,15 @@ def _word_terms(word: str) -> tuple[str, ...]:
     if len(parts) > 1 and whole not in STOPWORDS:
         terms.append(whole)  # the whole identifier, so exact names outrank loose word overlap
     return tuple(terms)
+
+
+def surface_forms(text: str) -> dict[str, str]:
+    """Term -> the first word of `text` that produced it (to show evidence in the issue's words)."""
+    out: dict[str, str] = {}
+    for word in _WORD.findall(text):
+        for term in _word_terms(word):
+            out.setdefault(term, word.lower() if "_" not in term else term)
+    return out
 
 
 def tokenize(text: str) -> list[str]:
