@@ -45,6 +45,7 @@ def main() -> int:
     ap.add_argument("--instance", default="pytest-dev__pytest-7373")
     ap.add_argument("-n", type=int, default=20)
     ap.add_argument("--venv-dir", type=Path, default=Path(tempfile.gettempdir()) / "orch-bench-venv")
+    ap.add_argument("--python", help="Host interpreter for the local venv (default python<spec version>).")
     args = ap.parse_args()
     client = connect()
     cache = Path.home() / ".cache" / "orch"
@@ -80,7 +81,7 @@ def main() -> int:
     out["warm_eval_s"] = round(statistics.median(warm), 2)
 
     # 3. local venv, same command
-    py = f"python{spec.python}"
+    py = args.python or f"python{spec.python}"
     venv, src = args.venv_dir / "venv", args.venv_dir / "src"
     if not (venv / "bin" / "python").exists():
         shutil.rmtree(args.venv_dir, ignore_errors=True)
@@ -90,10 +91,14 @@ def main() -> int:
         (args.venv_dir / "test.diff").write_text(inst.test_patch)
         sh(f"git apply {args.venv_dir / 'gold.diff'} && git apply {args.venv_dir / 'test.diff'}", cwd=src)
         sh(f"{py} -m venv {venv}")
-        pins = " ".join(f"'{p}'" for p in spec.bootstrap + spec.pip_packages)
-        sh(f"{venv}/bin/pip install -q {pins}")
+        sh(f"{venv}/bin/pip install -q -U " + " ".join(f"'{p}'" for p in spec.bootstrap))
+        sh(f"{venv}/bin/pip install -q " + " ".join(f"'{p}'" for p in spec.pip_packages))
         tag = repos.nearest_tag(inst.repo, inst.base_commit) or "0.0"
-        sh(f"SETUPTOOLS_SCM_PRETEND_VERSION={tag} PIP_NO_BUILD_ISOLATION=0 {venv}/bin/pip install -q -e .", cwd=src)
+        sh(
+            f"SETUPTOOLS_SCM_PRETEND_VERSION={tag} SETUPTOOLS_ENABLE_FEATURES=legacy-editable PIP_NO_BUILD_ISOLATION=0 "
+            f"{venv}/bin/pip install -q -e .",
+            cwd=src,
+        )
     cmd = f"{spec.test_cmd} {' '.join(test_directives(inst))}"
     local = []
     for _ in range(3):
