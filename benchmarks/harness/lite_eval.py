@@ -58,9 +58,10 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "harness" / "results")
     ap.add_argument("-j", "--workers", type=int, default=1)
     ap.add_argument("--eval-timeout", type=int, default=1800)
+    ap.add_argument("--limit", type=int, help="Only the first N matching rows (dataset order).")
     args = ap.parse_args()
 
-    instances = [i for i in load_instances(args.dataset) if i.repo in args.repos]
+    instances = [i for i in load_instances(args.dataset) if i.repo in args.repos][: args.limit]
     ids = [i.instance_id for i in instances]
     run_dir = args.out / args.run_id
     preds = args.predictions
