@@ -4,7 +4,9 @@ inheritance, decorator references, docstrings and signatures, from one tree-sitt
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
+import inspect
 import re
 from bisect import bisect_right
 
@@ -41,28 +43,24 @@ def content_hash(data: bytes) -> str:
 
 
 def _docstring(block: ts.Node | None) -> str:
-    if block is None or block.named_child_count == 0:
+    # named_child(0), not named_children[0]: the latter builds a node for every statement.
+    first = block.named_child(0) if block is not None and block.named_child_count else None
+    if first is None or first.type != "expression_statement" or first.named_child_count != 1:
         return ""
-    first = block.named_children[0]
-    if first.type != "expression_statement" or first.named_child_count != 1:
-        return ""
-    node = first.named_children[0]
+    node = first.named_child(0)
     if node.type != "string":
         return ""
     raw = node.text.decode("utf-8", "replace")
-    try:
-        value = ast.literal_eval(raw)
-    except Exception:  # f-strings, odd escapes: strip quotes by hand
-        value = raw.strip("rRbBuUfF").strip("\"'")
-    if not isinstance(value, str):
+    prefix = raw[: len(raw) - len(raw.lstrip("rRbBuUfF"))].lower()
+    body = raw[len(prefix):]
+    quote = body[:3] if body[:3] in ('"""', "\'\'\'") else body[:1]
+    if "b" in prefix or not body.endswith(quote) or len(body) < 2 * len(quote):
         return ""
-    return _cleandoc(value)[:MAX_DOC]
-
-
-def _cleandoc(text: str) -> str:
-    import inspect
-
-    return inspect.cleandoc(text)
+    value = body[len(quote) : len(body) - len(quote)]
+    if "\\" in value and "r" not in prefix and "f" not in prefix:
+        with contextlib.suppress(Exception):  # odd escapes: keep the text as written
+            value = ast.literal_eval(body)
+    return inspect.cleandoc(value)[:MAX_DOC] if "\n" in value else value.strip()[:MAX_DOC]
 
 
 _COMMENT = re.compile(r"#[^\n]*")
