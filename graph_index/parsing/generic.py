@@ -114,6 +114,9 @@ def extract_with(spec: LanguageSpec, data: bytes) -> FileFacts:
         else:
             seen[qual] = 1
         body = node.child_by_field_name("body")
+        if body is None and node.type == "variable_declarator":  # const f = (x) => { ... }
+            value = node.child_by_field_name("value")
+            body = value.child_by_field_name("body") if value is not None else None
         body_start = body.start_byte if body is not None else node.end_byte
         head = _SPACE.sub(" ", data[start:body_start].decode("utf-8", "replace")).strip().rstrip("{").strip()
         sym = Symbol(kind, name, qual, parent, node.start_point[0] + 1, node.end_point[0] + 1, head,

@@ -220,12 +220,12 @@ def extract(data: bytes) -> FileFacts:
         if node.type == "import_statement":
             for child in node.named_children:
                 if child.type == "dotted_name":
-                    refs.append(Ref(src, IMPORT, child.text.decode(), "", "", line))
+                    refs.append(Ref(src, IMPORT, child.text.decode("utf-8", "replace"), "", "", line))
                 elif child.type == "aliased_import":
                     mod = child.child_by_field_name("name")
                     alias = child.child_by_field_name("alias")
                     if mod is not None and alias is not None:
-                        refs.append(Ref(src, IMPORT, mod.text.decode(), "", alias.text.decode(), line))
+                        refs.append(Ref(src, IMPORT, mod.text.decode("utf-8", "replace"), "", alias.text.decode("utf-8", "replace"), line))
             continue
         module_node = node.child_by_field_name("module_name")
         if module_node is None:
@@ -235,12 +235,12 @@ def extract(data: bytes) -> FileFacts:
             if child.id == module_node.id:
                 continue
             if child.type == "dotted_name":
-                refs.append(Ref(src, IMPORT, spec, child.text.decode(), "", line))
+                refs.append(Ref(src, IMPORT, spec, child.text.decode("utf-8", "replace"), "", line))
             elif child.type == "aliased_import":
                 name = child.child_by_field_name("name")
                 alias = child.child_by_field_name("alias")
                 if name is not None and alias is not None:
-                    refs.append(Ref(src, IMPORT, spec, name.text.decode(), alias.text.decode(), line))
+                    refs.append(Ref(src, IMPORT, spec, name.text.decode("utf-8", "replace"), alias.text.decode("utf-8", "replace"), line))
             elif child.type == "wildcard_import":
                 refs.append(Ref(src, IMPORT, spec, "*", "", line))
     facts.refs = _dedupe(refs)
