@@ -101,7 +101,7 @@ def main() -> None:
     for name, settings in backends:
         g = open_graph(settings, repo, c1)
         for label, fn in queries.items():
-            p50, p95 = latencies(lambda fn=fn: fn(g))
+            p50, p95 = latencies(lambda fn=fn, g=g: fn(g))
             print(f"  {name:<9} {label:<14} p50 {p50:8.2f}   p95 {p95:8.2f}")
         g.close()
 

@@ -25,7 +25,6 @@ from graph_index.embedded import default_index_path, query_terms
 from graph_index.errors import GraphStoreError, NodeNotFoundError, NotIndexedError
 from graph_index.indexer import list_view, parse_files
 from graph_index.models import (
-    REPOSITORY_ID,
     Edge,
     EdgeKind,
     IndexStats,
@@ -82,14 +81,13 @@ def pack_facts(row: tuple) -> bytes:
 class _Bound:
     """The current view: its layout and the groups whose relationships belong to it."""
 
-    def __init__(self, key: str, layout: ViewLayout, groups: list[int], props: dict[str, Any]) -> None:
+    def __init__(self, key: str, layout: ViewLayout, unit_group: dict[str, int]) -> None:
         self.key = key
         self.layout = layout
-        self.groups = groups
+        self.unit_group = unit_group
+        self.groups = sorted(set(unit_group.values()))
         self.units = set(layout.units())
         self.path_of_unit = {u: p for p, u in layout.unit_of_path.items()}
-        self.n_docs = props.get("n_docs", 0)
-        self.n_tokens = props.get("n_tokens", 0)
 
 
 class Neo4jGraph:
@@ -159,7 +157,7 @@ class Neo4jGraph:
             return False
         v = rows[0]["v"]
         layout = ViewLayout(self.repo, self.repo_path.name, dict(zip(v["paths"], v["shas"], strict=True)))
-        self._bound = _Bound(v["key"], layout, list(v["groups"]), v)
+        self._bound = _Bound(v["key"], layout, dict(zip(v["group_units"], v["groups"], strict=True)))
         self._commit = rows[0]["commit"]
         return True
 
@@ -244,7 +242,8 @@ class Neo4jGraph:
         n_refs = sum(len(facts[f.sha][5]) for f in files)
         errors = sum(facts[f.sha][1] for f in files)
         w.put_view(view_key, {
-            "paths": [f.path for f in files], "shas": [f.sha for f in files], "groups": sorted(plan.groups),
+            "paths": [f.path for f in files], "shas": [f.sha for f in files],
+            "group_units": sorted(plan.unit_group), "groups": [plan.unit_group[u] for u in sorted(plan.unit_group)],
             "n_docs": plan.n_docs, "n_tokens": plan.n_tokens,
         })
         key = listing.commit or f"worktree:{repo}"
@@ -252,7 +251,7 @@ class Neo4jGraph:
             "view": view_key, "commit": listing.commit, "path": str(repo), "indexed_at": time.time(),
             "skipped": skipped,
         })
-        self._bound = _Bound(view_key, layout, sorted(plan.groups), {"n_docs": plan.n_docs, "n_tokens": plan.n_tokens})
+        self._bound = _Bound(view_key, layout, dict(plan.unit_group))
         self._commit = listing.commit
         n_dirs = len(vg.dirs)
         stats = IndexStats(
@@ -532,10 +531,25 @@ class Neo4jGraph:
         """Central symbols first (PageRank over the view's resolved CALLS/INHERITS/IMPORTS/
         REFERENCES, personalized to `query`'s search hits)."""
         hits = [(h.node.id, h.score) for h in self.search(query, k=20)] if query else []
+        view = self.view
+        groups = view.groups
+        if hits:
+            # As `ViewGraph.repo_map`: the hits' files and the files they import.
+            layout = view.layout
+            seeds = {p for p in (layout.path_of_id(i) for i, _ in hits) if p}
+            near = set(seeds)
+            for (target,) in self.conn.values(
+                "UNWIND $g AS gk MATCH (:Sym)-[r:IMPORTS {g: gk}]->(b:Sym) RETURN b.id",
+                g=self._file_groups(seeds),
+            ):
+                path = None if is_unresolved(target) else layout.path_of_id(target)
+                if path:
+                    near.add(path)
+            groups = self._file_groups(near)
         rows = self.conn.values(
             "UNWIND $g AS gk MATCH (a:Sym)-[r:CALLS|INHERITS|IMPORTS|REFERENCES {g: gk}]->(b:Sym) "
             "RETURN a.id, b.id, type(r)",
-            g=self.view.groups,
+            g=groups,
         )
         edges = [(a, b, _RANK_WEIGHTS[t]) for a, b, t in rows if not is_unresolved(b)]
         personal: dict[str, float] = {}
@@ -556,6 +570,11 @@ class Neo4jGraph:
                     if len(ranked) >= cap:
                         break
         return render_repo_map(ranked, token_budget)
+
+    def _file_groups(self, paths: Iterable[str]) -> list[int]:
+        view = self.view
+        units = (view.layout.unit_of_path.get(p) for p in paths)
+        return sorted({view.unit_group[u] for u in units if u is not None})
 
     # -- passthrough ----------------------------------------------------------------------------
     def cypher(

@@ -4,6 +4,7 @@ naming the URI and what failed."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -62,10 +63,9 @@ class Connection:
     def _close_quietly(self) -> None:
         driver = getattr(self, "driver", None)
         if driver is not None:
-            try:
+            # Closing a driver that never connected must not mask why it did not.
+            with contextlib.suppress(Exception):
                 driver.close()
-            except Exception:  # closing a driver that never connected must not mask the cause
-                pass
 
     def close(self) -> None:
         self.driver.close()

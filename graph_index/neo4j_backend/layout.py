@@ -89,3 +89,16 @@ class ViewLayout:
         if path is not None:
             return f"{self.unit_of_path[path]}|{node_id}"
         return None
+
+    def path_of_id(self, node_id: str) -> str | None:
+        """The file (or directory) a node id lies in, as `ViewGraph._locate(...)[1]` gives it."""
+        uid = self.uid(node_id)
+        if uid is None or node_id == REPOSITORY_ID:
+            return None
+        if ":" in node_id:
+            return node_id.split(":", 1)[0]
+        if node_id in self.shas:
+            return node_id
+        if node_id.endswith("/") and node_id[:-1] in self.dirs:
+            return node_id[:-1]
+        return self.tables.path_of.get(node_id)

@@ -20,7 +20,8 @@ server's transaction state well inside a 1 GiB heap."""
 REL_TYPES = "|".join(k.value for k in EdgeKind)
 
 
-def chunks(rows: Sequence[Any], size: int = BATCH) -> Iterator[Sequence[Any]]:
+def chunks(rows: Sequence[Any], size: int | None = None) -> Iterator[Sequence[Any]]:
+    size = size or BATCH
     for i in range(0, len(rows), size):
         yield rows[i : i + size]
 
