@@ -1,0 +1,243 @@
+"""The Neo4j backend as a shared store: clear errors when the server is down or refuses us, the
+read-only passthrough, interrupted indexes, deleting one commit's view, several repositories in
+one database, idempotent schema, and the CLI on `--graph neo4j`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support.neo4j_server import free_loopback_port
+
+from graph_index import GraphSettings, GraphStoreError, NotIndexedError, open_graph
+from graph_index.config import Neo4jSettings
+from graph_index.neo4j_backend import Neo4jGraph, WriteQueryRefused
+from graph_index.neo4j_backend import connection as connection_mod
+from graph_index.neo4j_backend import writer as writer_mod
+from graph_index.neo4j_backend.schema import ensure_schema
+
+from .conftest import commit_all, git
+from .helpers import code_edges, dump
+from .test_neo4j_parity import assert_same
+
+pytestmark = pytest.mark.neo4j
+
+
+def neo_settings(neo4j_server, **override: str) -> GraphSettings:
+    uri, user, password = neo4j_server
+    fields = {"uri": uri, "user": user, "password": password, **override}
+    return GraphSettings(backend="neo4j", neo4j=Neo4jSettings(**fields))
+
+
+def test_closed_port_is_one_clear_error(fixture_repo) -> None:
+    uri = f"bolt://127.0.0.1:{free_loopback_port()}"
+    with pytest.raises(GraphStoreError) as info:
+        open_graph(GraphSettings(backend="neo4j", neo4j=Neo4jSettings(uri=uri)), fixture_repo("python"))
+    message = str(info.value)
+    assert message.startswith(f"cannot use Neo4j at {uri}: server unreachable")
+    assert "\n" not in message and info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_wrong_password_is_one_clear_error(neo4j_server, fixture_repo) -> None:
+    settings = neo_settings(neo4j_server, password="not-the-password")
+    with pytest.raises(GraphStoreError) as info:  # one attempt only: Neo4j locks a user after several
+        open_graph(settings, fixture_repo("python"))
+    assert str(info.value) == (
+        f"cannot use Neo4j at {neo4j_server[0]}: authentication failed "
+        "(check graph.neo4j.user / graph.neo4j.password)"
+    )
+
+
+def test_cypher_passthrough_reads_limits_and_refuses_writes(neo4j_server, fixture_repo) -> None:
+    repo = fixture_repo("python")
+    g = open_graph(neo_settings(neo4j_server), repo)
+    try:
+        g.index(repo)
+        _, edges = dump(g)
+        calls = sorted((s, d) for s, k, d in code_edges(edges) if k == "CALLS")
+        rows = g.cypher(
+            "MATCH (s:Sym {repo: $repo})-[r:CALLS]->(t:Sym) WHERE r.g IN $groups "
+            "RETURN s.id AS caller, t.id AS callee ORDER BY caller, callee"
+        )
+        assert [(r["caller"], r["callee"]) for r in rows] == calls
+        assert len(g.cypher("MATCH (n:Code {repo: $repo}) RETURN n.id AS id", limit=2)) == 2
+        for query in ("CREATE (:OrchIntruder)", "MATCH (n:Code {repo: $repo}) DETACH DELETE n",
+                      "MATCH (n:Code) SET n.name = 'x'"):
+            with pytest.raises(WriteQueryRefused, match="read-only"):
+                g.cypher(query)
+        # Past the guard, the read transaction itself refuses to write.
+        with pytest.raises(GraphStoreError, match="refused a query"):
+            g.conn.read(lambda tx: tx.run("CREATE (:OrchIntruder)").consume())
+        assert g.cypher("MATCH (n:OrchIntruder) RETURN count(n) AS n") == [{"n": 0}]
+        assert dump(g) == (dump(g)[0], edges)
+        with pytest.raises(GraphStoreError, match="TransactionTimedOut|timed out|terminated"):
+            g.cypher("UNWIND range(1, 1000000000) AS x WITH x WHERE x % 7 = 3 RETURN count(x) AS n", timeout=0.3)
+    finally:
+        g.close()
+
+
+def _relationship_duplicates(g: Neo4jGraph) -> int:
+    rows = g.cypher(
+        "MATCH (a:Sym {repo: $repo})-[r]->(b) WITH a, b, type(r) AS t, r.g AS grp, count(*) AS c "
+        "WHERE c > 1 RETURN count(*) AS n"
+    )
+    return rows[0]["n"]
+
+
+def _counts(g: Neo4jGraph) -> tuple[int, int, int]:
+    row = g.cypher(
+        "CALL () { MATCH (n:Code {repo: $repo}) RETURN count(n) AS nodes } "
+        "CALL () { MATCH (s:Sym {repo: $repo}) RETURN count(s) AS anchors } "
+        "CALL () { MATCH (:Sym {repo: $repo})-[r]->() RETURN count(r) AS rels } "
+        "RETURN nodes, anchors, rels"
+    )[0]
+    return row["nodes"], row["anchors"], row["rels"]
+
+
+@pytest.mark.parametrize("cut", ["nodes", "anchors", "relationships"])
+def test_interrupted_index_resumes_without_duplicates(cut, neo4j_server, fixture_repo, tmp_path, monkeypatch) -> None:
+    """A run killed half-way through writing nodes, anchors or relationships is finished by the
+    next run: same graph as the embedded store's, no duplicate, same counts as a clean rebuild."""
+    repo = fixture_repo("python", with_git=True)
+    settings = neo_settings(neo4j_server)
+    monkeypatch.setattr(writer_mod, "BATCH", 4)  # many small transactions, so the cut lands mid-way
+    state = {"calls": 0, "fired": False}
+    real_execute = connection_mod.Connection.execute
+    real_anchors = writer_mod.Writer.put_anchors
+    marker = {"nodes": "CREATE (n:Code", "relationships": "CREATE (a)-["}.get(cut)
+
+    def execute(self, cypher, **params):
+        if marker and marker in cypher and not state["fired"]:
+            state["calls"] += 1
+            if state["calls"] == 2:
+                state["fired"] = True
+                raise KeyboardInterrupt
+        return real_execute(self, cypher, **params)
+
+    def put_anchors(self, anchors):
+        if cut == "anchors" and not state["fired"]:
+            state["fired"] = True
+            real_anchors(self, anchors[: len(anchors) // 2])
+            raise KeyboardInterrupt
+        return real_anchors(self, anchors)
+
+    monkeypatch.setattr(connection_mod.Connection, "execute", execute)
+    monkeypatch.setattr(writer_mod.Writer, "put_anchors", put_anchors)
+    g = open_graph(settings, repo)
+    with pytest.raises(KeyboardInterrupt):
+        g.index(repo, "HEAD")
+    assert state["fired"], "the interruption never happened"
+    resumed = g.index(repo, "HEAD")
+    assert resumed.files_total == 6
+    assert _relationship_duplicates(g) == 0
+    counts = _counts(g)
+    emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo)
+    emb.index(repo, "HEAD")
+    assert dump(g) == dump(emb)
+    g.close()
+    rebuilt = open_graph(settings, repo, rebuild=True)
+    rebuilt.index(repo, "HEAD")
+    assert _counts(rebuilt) == counts
+    rebuilt.close()
+    emb.close()
+
+
+def _two_commits(repo: Path) -> tuple[str, str]:
+    c1 = git(repo, "rev-parse", "HEAD")
+    base = repo / "pkg" / "base.py"
+    base.write_text(base.read_text() + "\n\ndef added(y):\n    return y\n")
+    (repo / "pkg" / "child.py").unlink()
+    return c1, commit_all(repo, "second")
+
+
+def test_deleting_one_commit_leaves_the_other_intact(neo4j_server, fixture_repo, tmp_path) -> None:
+    repo = fixture_repo("python", with_git=True)
+    c1, c2 = _two_commits(repo)
+    settings = neo_settings(neo4j_server)
+    g = open_graph(settings, repo)
+    g.index(repo, c1)
+    g.index(repo, c2)
+    other = fixture_repo("go")
+    og = open_graph(settings, other)
+    og.index(other)
+    other_dump = dump(og)
+    before = _counts(g)
+    g.delete_commit(c1)  # type: ignore[attr-defined]
+    with pytest.raises(NotIndexedError):
+        open_graph(settings, repo, c1).files()
+    emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo)
+    emb.index(repo, c2)
+    survivor = open_graph(settings, repo, c2)
+    assert_same(emb, survivor, searches=False)
+    assert _counts(survivor)[0] < before[0]
+    survivor.delete_commit(c2)  # type: ignore[attr-defined]
+    assert _counts(survivor) == (0, 0, 0)
+    assert dump(og) == other_dump  # another repository in the same database is untouched
+    for graph in (g, og, emb, survivor):
+        graph.close()
+
+
+def test_repositories_share_a_database_without_colliding(neo4j_server, fixture_repo, tmp_path) -> None:
+    settings = neo_settings(neo4j_server)
+    a = fixture_repo("python")
+    b = tmp_path / "copy" / "python"
+    shutil.copytree(a, b)
+    (b / "pkg" / "base.py").write_text((b / "pkg" / "base.py").read_text().replace("Save x.", "Keep x."))
+    ga, gb = open_graph(settings, a), open_graph(settings, b)
+    ga.index(a)
+    gb.index(b)
+    assert ga.repo != gb.repo  # type: ignore[attr-defined]
+    assert ga.node("pkg/base.py:Base.save").docstring == "Save x."  # type: ignore[union-attr]
+    assert gb.node("pkg/base.py:Base.save").docstring == "Keep x."  # type: ignore[union-attr]
+    assert [h.node.id for h in ga.search("keep")] == []
+    assert [h.node.id for h in gb.search("keep")] == ["pkg/base.py:Base.save"]
+    ga.close()
+    gb.close()
+
+
+def test_schema_setup_is_idempotent(neo4j_server) -> None:
+    conn = connection_mod.Connection(neo_settings(neo4j_server).neo4j)
+    try:
+        def snapshot():
+            indexes = conn.rows("SHOW INDEXES YIELD name, state RETURN name, state ORDER BY name")
+            constraints = conn.rows("SHOW CONSTRAINTS YIELD name RETURN name ORDER BY name")
+            return indexes, constraints
+
+        ensure_schema(conn.schema)
+        first = snapshot()
+        ensure_schema(conn.schema)
+        assert snapshot() == first
+        names = {r["name"] for r in first[0]}
+        assert {"orch_code_text", "orch_code_uid", "orch_sym_key", "orch_rel_calls_g"} <= names
+    finally:
+        conn.close()
+
+
+def orch(*args: str, neo4j_server, **override: str) -> subprocess.CompletedProcess[str]:
+    uri, user, password = neo4j_server
+    values = {"uri": uri, "user": user, "password": password, **override}
+    sets = [x for k, v in values.items() for x in ("--set", f"graph.neo4j.{k}={v}")]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORCH_GRAPH") and k != "ORCH_CONFIG"}
+    return subprocess.run([sys.executable, "-m", "orchestrator", *sets, *args], capture_output=True, text=True,
+                          env=env, timeout=180)
+
+
+def test_cli_on_neo4j(neo4j_server, fixture_repo) -> None:
+    repo = fixture_repo("python", with_git=True)
+    out = orch("index", str(repo), "--graph", "neo4j", neo4j_server=neo4j_server)
+    assert out.returncode == 0, out.stderr
+    assert "6 parsed, 0 reused, 3 skipped" in out.stdout and "bolt://" in out.stdout
+    hits = orch("search", "save", "--repo", str(repo), "--graph", "neo4j", "--json", neo4j_server=neo4j_server)
+    assert hits.returncode == 0, hits.stderr
+    assert '"pkg/base.py:Base.save"' in hits.stdout
+    shown = orch("graph", "show", "Base.save", "--repo", str(repo), "--graph", "neo4j", neo4j_server=neo4j_server)
+    assert shown.returncode == 0 and "<- CALLS      pkg/child.py:Child.run" in shown.stdout, shown.stdout + shown.stderr
+    closed = f"bolt://127.0.0.1:{free_loopback_port()}"
+    down = orch("search", "save", "--repo", str(repo), "--graph", "neo4j", neo4j_server=neo4j_server, uri=closed)
+    assert down.returncode != 0
+    assert f"cannot use Neo4j at {closed}: server unreachable" in down.stderr
+    assert "Traceback" not in down.stderr and len(down.stderr.strip().splitlines()) == 1, down.stderr
