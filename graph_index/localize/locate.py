@@ -22,6 +22,7 @@ from graph_index.localize.scoring import (
     notes_for,
     path_evidence,
     ranked,
+    suffix_matches,
 )
 from graph_index.localize.text import surface_forms, tokenize
 from graph_index.localize.view import Symbol, is_test_path
@@ -30,6 +31,7 @@ log = structlog.get_logger(__name__)
 
 MAX_IDENTIFIERS = 120
 """Identifiers looked up per issue, strongest first (bounds latency on very long issues)."""
+MIN_LOOKUP_STRENGTH = 0.3
 LEXICAL_FILES = 300
 LEXICAL_FUNCTIONS = 400
 SEED_FILES = 5
@@ -57,7 +59,12 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
         parts = dotted.split(".")
         for cand in (".".join(parts[-2:]), parts[-1]):
             idents.setdefault(cand, IN_BACKTICKS * 0.8)
-    strongest = sorted(idents.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_IDENTIFIERS]
+    # Dunders (`__init__`) and weakly named plain words match definitions everywhere: each costs a
+    # large lookup and adds next to nothing once specificity discounts it.
+    strongest = sorted(
+        ((i, s) for i, s in idents.items() if s >= MIN_LOOKUP_STRENGTH and not (i.startswith("__") and i.endswith("__"))),
+        key=lambda kv: (-kv[1], kv[0]),
+    )[:MAX_IDENTIFIERS]
     definitions: dict[str, list[Symbol]] = {}
     for ident, _ in strongest:
         defs = access.definitions(ident)
@@ -73,12 +80,11 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
                 modules[prefix] = path
                 break
 
-    frame_files = {p for fr in sig.frames for p in [fr.path] if p}
     symbols_of: dict[str, list[Symbol]] = {}
-    for fr_path in frame_files:
-        for f in files:
-            if f == fr_path or f.endswith("/" + fr_path) or fr_path.endswith("/" + f):
-                symbols_of[f] = access.file_symbols(f)
+    for fr_path in {fr.path for fr in sig.frames}:
+        found = suffix_matches(fr_path, files)
+        if len(found) == 1:  # a bare `__init__.py` frame names no one file
+            symbols_of[found[0]] = access.file_symbols(found[0])
 
     test_ev: list[Evidence] = []
     for test_name in sig.tests:

@@ -42,7 +42,7 @@ class Weights:
     aux_file_factor: float = 0.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     target: str
     kind: str
@@ -51,7 +51,7 @@ class Evidence:
     note: str
 
 
-def _suffix_matches(mention: str, files: Sequence[str]) -> list[str]:
+def suffix_matches(mention: str, files: Sequence[str]) -> list[str]:
     """Repository files whose path ends with `mention` on a path-component boundary; a mention
     with an absolute or site-packages prefix is shortened until something matches."""
     parts = mention.strip("/").split("/")
@@ -68,7 +68,7 @@ def path_evidence(paths: Iterable[str], files: Sequence[str]) -> list[Evidence]:
     shared between them."""
     out = []
     for mention in paths:
-        found = _suffix_matches(mention, files)
+        found = suffix_matches(mention, files)
         if not found:
             continue
         exact = "/" in mention
@@ -84,7 +84,7 @@ def frame_evidence(
     """Stack-trace frames inside the repository. Deeper frames weigh more (the raise site and
     its callers are where fixes land); the frame's line picks the enclosing function."""
     out = []
-    inside = [(fr, _suffix_matches(fr.path, files)) for fr in frames]
+    inside = [(fr, suffix_matches(fr.path, files)) for fr in frames]
     inside = [(fr, found[0]) for fr, found in inside if len(found) == 1]
     n = len(inside)
     for rank, (fr, path) in enumerate(inside):
