@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     orch = {g: Tally() for g in groups}
     base = {g: Tally() for g in groups}
     latencies: list[float] = []
+    by_repo: dict[str, list[float]] = {}
     index_times: list[float] = []
     out = args.out.open("w") if args.out else None
     cache = ViewCache()
@@ -129,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 index_times.append(t_index)
                 latencies.append(t_loc)
                 view = build_view(root, cache, fast=True)
+            by_repo.setdefault(inst.repo, []).append(latencies[-1])
             files = [f.path for f in loc.files]
             funcs = _norm([f.id for f in loc.functions])
             b_files, b_funcs = bm25_baseline(view, inst.problem_statement, args.top, plain_count)
@@ -166,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
             show("bm25", base[g])
     lat = sorted(latencies)
     print(f"localize latency: median {statistics.median(lat)*1000:.0f} ms, p90 {lat[int(0.9*(len(lat)-1))]*1000:.0f} ms, max {lat[-1]*1000:.0f} ms")
+    for repo, lats in sorted(by_repo.items()):
+        print(f"  {repo:32s} n={len(lats):3d} median {statistics.median(lats)*1000:6.0f} ms  max {max(lats)*1000:6.0f} ms")
     if index_times:
         print(f"index (incremental, per instance): median {statistics.median(index_times):.2f} s, max {max(index_times):.2f} s")
     print(f"wall {time.time() - started:.0f} s")
