@@ -15,7 +15,7 @@ from loopback_openai import FakeOpenAI
 
 from agents import BudgetLimits, ModelClient, ModelPreset, RunBudget, ScriptedChatModel
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "python-pagekit"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "python-pagekit" / "repo"
 PY = sys.executable
 
 
