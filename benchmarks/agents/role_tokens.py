@@ -144,7 +144,7 @@ def measure(name: str, count, tmp: Path) -> list[dict[str, Any]]:
     from graph_index import GraphSettings, open_graph
     from harness.sandboxes import LocalSandbox
 
-    repo = git_copy(ROOT / "examples" / name, tmp / name)
+    repo = git_copy(ROOT / "examples" / name / "repo", tmp / name)
     issue = (repo / "ISSUE.md").read_text()
     graph = open_graph(GraphSettings(), repo, index_path=tmp / f"{name}.db")
     graph.index(repo)
