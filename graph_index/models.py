@@ -165,7 +165,10 @@ class IndexStats:
     files_with_errors: int = 0
     """Parsed files where tree-sitter reported syntax errors (what it recovered is kept)."""
     nodes: int = 0
+    """Repository, directories, files, modules and definitions in the view."""
     edges: int = 0
+    """Structural edges plus one per stored use (call, import, base, reference); calls and
+    imports resolve per view when queried, and TESTS edges are derived, so they are not counted."""
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
