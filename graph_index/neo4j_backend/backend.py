@@ -400,9 +400,11 @@ class Neo4jGraph:
             "CALL () { MATCH (b:Blob {repo: $repo}) RETURN sum(b.n_syms) AS n_docs, sum(b.ntok) AS n_tokens } "
             "CALL db.index.fulltext.queryNodes($index, $q, {limit: 100000000}) YIELD node AS n "
             "WHERE n.repo = $repo "
-            "WITH n_docs, n_tokens, n, ' ' + n.t_name + ' ' AS c0, ' ' + n.t_qual + ' ' AS c1, ' ' + n.t_doc + ' ' AS c2, "
-            "' ' + n.t_body + ' ' AS c3 "
-            "RETURN n_docs, n_tokens, collect([n.unit, n.sha, n.idx, n.ntok, [p IN $patterns | "
+            # One document per file content and definition, however many commits hold it.
+            "WITH n_docs, n_tokens, n.sha AS sha, n.idx AS idx, collect(n.unit) AS units, head(collect(n)) AS n "
+            "WITH n_docs, n_tokens, sha, idx, units, n, ' ' + n.t_name + ' ' AS c0, ' ' + n.t_qual + ' ' AS c1, "
+            "' ' + n.t_doc + ' ' AS c2, ' ' + n.t_body + ' ' AS c3 "
+            "RETURN n_docs, n_tokens, collect([units, sha, idx, n.ntok, [p IN $patterns | "
             "$w[0] * (size(split(c0, p)) - 1) + $w[1] * (size(split(c1, p)) - 1) + "
             "$w[2] * (size(split(c2, p)) - 1) + $w[3] * (size(split(c3, p)) - 1)]])",
             index=FULLTEXT_INDEX, q=" OR ".join(sorted(clauses)), repo=self.repo,
@@ -416,19 +418,17 @@ class Neo4jGraph:
         found: list[tuple[str, int, tuple]] = []
         units = view.units
         width = len(phrases)
-        for unit, sha, idx, ntok, counts in rows:
+        for doc_units, sha, idx, ntok, counts in rows:
             key = (sha, idx)
-            if key not in freqs:
-                if len(live) == width:
-                    freqs[key] = counts
-                else:
-                    row = [0.0] * width
-                    for i, f in zip(live, counts, strict=True):
-                        row[i] = f
-                    freqs[key] = row
-                lengths[key] = ntok
-            if unit in units:
-                found.append((unit, idx, key))
+            if len(live) == width:
+                freqs[key] = counts
+            else:
+                row = [0.0] * width
+                for i, f in zip(live, counts, strict=True):
+                    row[i] = f
+                freqs[key] = row
+            lengths[key] = ntok
+            found += [(unit, idx, key) for unit in doc_units if unit in units]
         scores = fts.bm25_from_freqs(freqs, lengths, n_docs or 0, n_tokens or 0)
         path_of = view.path_of_unit
         ranked = sorted((-scores[key], path_of[unit], idx, unit) for unit, idx, key in found if key in scores)[:k]
