@@ -39,7 +39,8 @@ class EdgeKind(StrEnum):
     INHERITS = "INHERITS"
     """class -> base class (or `?name` when unresolved)."""
     REFERENCES = "REFERENCES"
-    """function/class -> a definition it names without calling (decorators, annotations)."""
+    """function/class -> a definition it names without calling (decorators, annotations,
+    isinstance/issubclass classes); only resolved targets, unlike CALLS."""
     TESTS = "TESTS"
     """test -> code it exercises (resolved calls from the test, and `test_x` naming `x`)."""
 

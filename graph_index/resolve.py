@@ -186,7 +186,9 @@ class Resolver:
             elif ref.kind == INHERIT:
                 edges.append(Edge(src, self.resolve(table, ref), EdgeKind.INHERITS, ref.line))
             elif ref.kind == REFERENCE:
-                edges.append(Edge(src, self.resolve(table, ref), EdgeKind.REFERENCES, ref.line))
+                target = self.resolve(table, ref)
+                if not target.startswith("?"):  # unresolved plain names are mostly local variables
+                    edges.append(Edge(src, target, EdgeKind.REFERENCES, ref.line))
         return _unique(edges)
 
     # -- names ----------------------------------------------------------------------------

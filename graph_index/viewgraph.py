@@ -214,7 +214,10 @@ class ViewGraph:
                 if idx == 0 and ref.name != "*" and want(EdgeKind.IMPORTS):
                     out.append(Edge(node_id, resolver.resolve(table, ref), EdgeKind.IMPORTS, ref.line))
             elif want(_REF_EDGE[ref.kind]):
-                out.append(Edge(node_id, resolver.resolve(table, ref), _REF_EDGE[ref.kind], ref.line))
+                target = resolver.resolve(table, ref)
+                # A name used without a call that resolves nowhere is mostly a local variable.
+                if ref.kind != REFERENCE or not is_unresolved(target):
+                    out.append(Edge(node_id, target, _REF_EDGE[ref.kind], ref.line))
         if idx and want(EdgeKind.TESTS) and symbol_kind(table.language, path, table.symbols, idx) == NodeKind.TEST:
             out += self._tests_from(node_id, path, idx)
         return _dedupe(out)
@@ -327,7 +330,9 @@ class ViewGraph:
                 if ref.name not in aliases:
                     continue
                 kind = _REF_EDGE[ref.kind]
-                if kind not in kinds or resolver.resolve(table, ref) != node_id:
+                if kind not in kinds or (kind == EdgeKind.REFERENCES and is_unresolved(node_id)):
+                    continue
+                if resolver.resolve(table, ref) != node_id:
                     continue
                 src = module_id if ref.src == 0 else f"{path}:{table.symbols[ref.src].qualname}"
                 if kind in keep:

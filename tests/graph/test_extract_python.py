@@ -50,7 +50,6 @@ CODE_EDGES = {
     ("pkg/child.py:Child.run", "CALLS", "pkg/base.py:Base.check"),
     ("pkg/child.py:Child.run", "CALLS", "pkg/base.py:Base.save"),
     ("pkg/child.py:Child.size", "CALLS", "pkg/util.py:helper"),
-    ("pkg/child.py:Child.size", "REFERENCES", "?property"),
     ("pkg/child.py:make", "CALLS", "pkg/child.py:Child"),
     ("pkg/child.py:is_base", "CALLS", "?isinstance"),
     ("pkg/child.py:is_base", "REFERENCES", "pkg/base.py:Base"),
