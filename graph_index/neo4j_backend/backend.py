@@ -10,8 +10,10 @@ backend's.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import time
+import uuid
 import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -224,18 +226,38 @@ class Neo4jGraph:
         skipped = listing.skipped + len(listing.files) - len(files)
         layout = ViewLayout(self.repo, repo.name, {f.path: f.sha for f in files})
         vg = self._view_graph(layout, facts)
-        done_units = w.existing("Unit", layout.units())
-        plan = materialize(layout, vg, facts, {u for u in layout.units() if u not in done_units}, ntok)
-        todo_units = sorted(plan.unit_nodes)
+        done_units = w.existing("Unit", layout.units(), "done")
+        todo = [u for u in layout.units() if done_units.get(u) is not True]
+        plan = materialize(layout, vg, facts, set(todo), ntok)
         phase("resolve")
-        w.put_units(todo_units, [n for u in todo_units for n in plan.unit_nodes[u]])
-        phase("write_units")
-        group_state = w.existing("Group", plan.groups, "done")
-        todo_groups = {g: plan.groups[g] for g in plan.groups if group_state.get(g) is not True}
-        ids = w.put_anchors(plan.anchors(todo_units, todo_groups))
-        w.mark_units(todo_units)
-        phase("write_anchors")
-        w.put_groups(todo_groups, [g for g, done in group_state.items() if done is False], ids)
+        me = uuid.uuid4().hex
+        try:
+            units = w.claim("Unit", todo, me)
+            w.put_units(units, [n for u in todo for n in plan.unit_nodes[u]])
+            phase("write_units")
+            done_groups = w.existing("Group", plan.groups, "done")
+            todo_groups = {g: edges for g, edges in plan.groups.items() if done_groups.get(g) is not True}
+            ids = w.put_anchors(plan.anchors(todo, todo_groups))
+            w.finish("Unit", units.mine)
+            phase("write_anchors")
+            groups = w.claim("Group", list(todo_groups), me)
+            w.put_groups(groups, todo_groups, ids)
+            w.finish("Group", groups.mine)
+            # Units and groups another indexer of this repository is writing right now: wait,
+            # and write them here if that indexer dies.
+            while units.pending or groups.pending:
+                units = w.wait("Unit", units.pending, me)
+                if units.mine:
+                    w.put_units(units, [n for u in units.mine for n in plan.unit_nodes[u]])
+                    w.finish("Unit", units.mine)
+                groups = w.wait("Group", groups.pending, me)
+                if groups.mine:
+                    w.put_groups(groups, todo_groups, ids)
+                    w.finish("Group", groups.mine)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                w.release()
+            raise
         phase("write_groups")
         view_key = digest(self.repo, repo.name, *plan.view_groups_sorted_str())
         n_syms = sum(len(facts[f.sha][4]) for f in files)
@@ -261,7 +283,7 @@ class Neo4jGraph:
             nodes=1 + n_dirs + len(files) + n_syms, edges=n_dirs + len(files) + n_syms + n_refs,
             seconds=round(time.perf_counter() - started, 3),
         )
-        log.info("indexed", backend="neo4j", units_written=len(todo_units), groups_written=len(todo_groups),
+        log.info("indexed", backend="neo4j", units_written=len(todo), groups_written=len(todo_groups),
                  phases=phases,
                  **{k: v for k, v in stats.to_dict().items() if k != "repo"})
         return stats

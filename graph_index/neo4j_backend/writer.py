@@ -1,14 +1,18 @@
 """Batched writes and deletes for one repository's part of the database.
 
-Every write is `UNWIND $rows ...` in transactions of `BATCH` rows, idempotent (`MERGE` on
-unique keys), and followed by a completion marker (`Unit`, `Group`), so a run that dies half-way
-is finished by the next one without duplicates: unmarked units are merged again, unmarked
-groups have their relationships deleted and recreated.
+Every write is `UNWIND $rows ...` in transactions of `BATCH` rows. Units (a file content's
+nodes) and groups (its relationships) are *claimed* before they are written: the first indexer
+to MERGE a `Unit`/`Group` marker owns it, writes it with plain CREATEs and marks it done; other
+indexers of the same repository wait for it instead of writing it twice. A claim whose owner died
+(no heartbeat for `STALE_S`) or that an interrupted run released is taken over: its leftovers are
+deleted and it is written again, so no run ever leaves duplicates.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from graph_index.models import EdgeKind
@@ -18,6 +22,26 @@ BATCH = 10_000
 """Rows per transaction: large enough that Bolt round trips are noise, small enough to keep the
 server's transaction state well inside a 1 GiB heap."""
 REL_TYPES = "|".join(k.value for k in EdgeKind)
+STALE_S = 120.0
+"""A claim not refreshed for this long belongs to a dead indexer and may be taken over."""
+HEARTBEAT_S = 20.0
+WAIT_POLL_S = 0.5
+
+
+@dataclass
+class Claims:
+    """What one run owns of the markers it asked for."""
+
+    fresh: list = field(default_factory=list)
+    """Created by this run: nothing of them exists yet."""
+    taken: list = field(default_factory=list)
+    """Abandoned by another run: leftovers must be deleted before writing."""
+    pending: list = field(default_factory=list)
+    """Being written by a live run: wait for them."""
+
+    @property
+    def mine(self) -> list:
+        return self.fresh + self.taken
 
 
 def chunks(rows: Sequence[Any], size: int | None = None) -> Iterator[Sequence[Any]]:
@@ -30,6 +54,9 @@ class Writer:
     def __init__(self, conn: Connection, repo: str) -> None:
         self.conn = conn
         self.repo = repo
+        self._me = ""
+        self._claimed: dict[str, set] = {}
+        self._beat = 0.0
 
     # -- lookups ----------------------------------------------------------------------------------
     def existing(self, label: str, keys: Iterable[Any], prop: str | None = None) -> dict[Any, Any]:
@@ -64,26 +91,89 @@ class Writer:
         return out
 
     # -- units: nodes and their anchors -----------------------------------------------------------
-    def put_units(self, units: Sequence[str], nodes: Sequence[dict[str, Any]]) -> None:
-        """Create the nodes of units no run has finished; nodes an interrupted run left are
-        deleted first, so CREATE (cheaper than MERGE) never duplicates."""
-        started = [r[0] for part in chunks(list(units), 50_000) for r in self.conn.values(
-            "UNWIND $units AS u MATCH (n:Code {unit: u}) RETURN DISTINCT u", units=list(part))]
-        if started:
-            self.delete_nodes("Code", "unit", started)
+    def put_units(self, claims: Claims, nodes: Sequence[dict[str, Any]]) -> None:
+        """Create the nodes of the units this run owns (leftovers of taken-over units go first)."""
+        if claims.taken:
+            self.delete_nodes("Code", "unit", claims.taken)
+        mine = set(claims.mine)
         by_label: dict[str, list[dict[str, Any]]] = {}
         for row in nodes:
-            by_label.setdefault(row["label"], []).append({"uid": row["uid"], **row["props"]})
+            if row["props"]["unit"] in mine:
+                by_label.setdefault(row["label"], []).append({"uid": row["uid"], **row["props"]})
         for label, rows in sorted(by_label.items()):
             for part in chunks(rows):
                 self.conn.execute(f"UNWIND $rows AS r CREATE (n:Code:{label}) SET n = r", rows=list(part))
+            self.heartbeat()
 
-    def mark_units(self, units: Sequence[str]) -> None:
-        """Record units whose nodes and anchors are all written."""
-        for part in chunks(units):
+    # -- claims -----------------------------------------------------------------------------------
+    def claim(self, label: str, keys: Sequence[Any], me: str) -> Claims:
+        """MERGE markers for `keys`; this run owns those it creates and those it takes over."""
+        out = Claims()
+        self._me = me
+        for part in chunks(list(keys), 5_000):
+            now = time.time()
+            rows = self.conn.write(lambda tx, part=part, now=now: [r.values() for r in tx.run(
+                f"UNWIND $keys AS k MERGE (x:{label} {{key: k}}) "
+                "ON CREATE SET x.repo = $repo, x.done = false, x.owner = $me, x.at = $now, x.fresh = true "
+                "WITH k, x CALL (x) { WITH x WHERE x.done = false AND x.owner <> $me AND x.at < $stale "
+                "SET x.owner = $me, x.at = $now, x.fresh = false } "
+                "RETURN k, x.done, x.owner = $me, x.fresh",
+                keys=list(part), repo=self.repo, me=me, now=now, stale=now - STALE_S,
+            )])
+            for key, done, mine, fresh in rows:
+                if done:
+                    continue
+                if mine:
+                    (out.fresh if fresh else out.taken).append(key)
+                    self._claimed.setdefault(label, set()).add(key)
+                else:
+                    out.pending.append(key)
+        self._beat = time.monotonic()
+        return out
+
+    def finish(self, label: str, keys: Sequence[Any]) -> None:
+        for part in chunks(list(keys)):
             self.conn.execute(
-                "UNWIND $keys AS k MERGE (u:Unit {key: k}) SET u.repo = $repo", keys=list(part), repo=self.repo
+                f"UNWIND $keys AS k MATCH (x:{label} {{key: k}}) SET x.done = true, x.owner = null, x.fresh = null",
+                keys=list(part),
             )
+        self._claimed.get(label, set()).difference_update(keys)
+
+    def heartbeat(self, force: bool = False) -> None:
+        """Refresh this run's unfinished claims (cheap; at most every HEARTBEAT_S)."""
+        if not force and time.monotonic() - self._beat < HEARTBEAT_S:
+            return
+        self._beat = time.monotonic()
+        for label, keys in self._claimed.items():
+            for part in chunks(sorted(keys)):
+                self.conn.execute(
+                    f"UNWIND $keys AS k MATCH (x:{label} {{key: k}}) WHERE x.owner = $me AND NOT x.done "
+                    "SET x.at = $now", keys=list(part), me=self._me, now=time.time(),
+                )
+
+    def release(self) -> None:
+        """Give up this run's unfinished claims at once (an interrupted run), so the next run
+        takes them over without waiting for them to go stale."""
+        for label, keys in self._claimed.items():
+            for part in chunks(sorted(keys)):
+                self.conn.execute(
+                    f"UNWIND $keys AS k MATCH (x:{label} {{key: k}}) WHERE x.owner = $me AND NOT x.done "
+                    "SET x.at = 0.0", keys=list(part), me=self._me,
+                )
+        self._claimed = {}
+
+    def wait(self, label: str, keys: Sequence[Any], me: str) -> Claims:
+        """Block until other runs finish `keys`; returns those taken over (to be written here)."""
+        keys = list(keys)
+        while keys:
+            self.heartbeat()
+            got = self.claim(label, keys, me)
+            if got.mine:
+                return got
+            keys = got.pending
+            if keys:
+                time.sleep(WAIT_POLL_S)
+        return Claims()
 
     def put_anchors(self, anchors: Sequence[list]) -> dict[str, str]:
         """Merge [key, id, name, kind] rows (an anchor keeps the name/kind it was created with);
@@ -99,22 +189,14 @@ class Writer:
         return out
 
     # -- groups: relationships --------------------------------------------------------------------
-    def put_groups(self, groups: dict[int, list[tuple]], partial: Iterable[int], ids: dict[str, str]) -> None:
-        """Write each group's (src key, dst key, kind, line) relationships between the anchors
-        `ids` names (key -> element id); groups in `partial` were begun by an interrupted run and
-        are cleared first."""
-        partial = [g for g in partial if g in groups]
-        if partial:
-            self.delete_relationships(partial)
-        keys = list(groups)
-        for part in chunks(keys):
-            self.conn.execute(
-                "UNWIND $keys AS k MERGE (x:Group {key: k}) SET x.repo = $repo, x.done = false",
-                keys=list(part), repo=self.repo,
-            )
+    def put_groups(self, claims: Claims, groups: dict[int, list[tuple]], ids: dict[str, str]) -> None:
+        """Write the (src key, dst key, kind, line) relationships of the groups this run owns,
+        between the anchors `ids` names (key -> element id)."""
+        if claims.taken:
+            self.delete_relationships(claims.taken)
         by_kind: dict[str, list[list]] = {}
-        for g, edges in groups.items():
-            for s, d, kind, line in edges:
+        for g in claims.mine:
+            for s, d, kind, line in groups[g]:
                 by_kind.setdefault(kind, []).append([ids[s], ids[d], line, g])
         for kind, rows in sorted(by_kind.items()):
             for part in chunks(rows):
@@ -123,8 +205,7 @@ class Writer:
                     f"CREATE (a)-[:{EdgeKind(kind).value} {{g: r[3], line: r[2]}}]->(b)",
                     rows=list(part),
                 )
-        for part in chunks(keys):
-            self.conn.execute("UNWIND $keys AS k MATCH (x:Group {key: k}) SET x.done = true", keys=list(part))
+                self.heartbeat()
 
     def delete_relationships(self, groups: Sequence[int]) -> None:
         """Relationships of `groups`, through the relationship index on `g`."""

@@ -241,3 +241,82 @@ def test_cli_on_neo4j(neo4j_server, fixture_repo) -> None:
     assert down.returncode != 0
     assert f"cannot use Neo4j at {closed}: server unreachable" in down.stderr
     assert "Traceback" not in down.stderr and len(down.stderr.strip().splitlines()) == 1, down.stderr
+
+
+def _index_in_process(uri: str, user: str, password: str, repo: str, commit: str, queue) -> None:
+    try:
+        settings = GraphSettings(backend="neo4j", neo4j=Neo4jSettings(uri=uri, user=user, password=password))
+        with open_graph(settings, repo) as g:  # type: ignore[attr-defined]
+            stats = g.index(repo, commit)
+        queue.put(("ok", stats.files_total))
+    except BaseException as exc:  # report any failure to the parent instead of dying silently
+        queue.put(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def test_concurrent_indexers_of_one_repository_write_everything_once(neo4j_server, fixture_repo, tmp_path) -> None:
+    import multiprocessing
+
+    repo = fixture_repo("python", with_git=True)
+    c1, c2 = _two_commits(repo)
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_index_in_process, args=(*neo4j_server, str(repo), c, queue)) for c in (c1, c2, c1, c2)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=300) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert all(r[0] == "ok" for r in results), results
+    settings = neo_settings(neo4j_server)
+    for commit in (c1, c2):
+        emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo)
+        emb.index(repo, commit)
+        neo = open_graph(settings, repo, commit)
+        assert dump(neo) == dump(emb)
+        assert _relationship_duplicates(neo) == 0
+        neo.close()
+        emb.close()
+    check = open_graph(settings, repo)
+    assert check.cypher(
+        "MATCH (n:Code {repo: $repo}) WITH n.uid AS uid, count(*) AS c WHERE c > 1 RETURN count(*) AS n"
+    ) == [{"n": 0}]
+    assert check.cypher("MATCH (x:Unit {repo: $repo}) WHERE NOT x.done RETURN count(x) AS n") == [{"n": 0}]
+    check.close()
+
+
+def test_a_dead_indexers_claims_are_taken_over(neo4j_server, fixture_repo, tmp_path, monkeypatch) -> None:
+    """Markers claimed by a run that died (no heartbeat) block others only until they go stale."""
+    import time
+
+    repo = fixture_repo("python", with_git=True)
+    settings = neo_settings(neo4j_server)
+    g = open_graph(settings, repo)
+    layout_units = None
+
+    real_claim = writer_mod.Writer.claim
+
+    def claim_after_a_dead_run(self, label, keys, me):
+        nonlocal layout_units
+        if layout_units is None and label == "Unit":
+            layout_units = list(keys)
+            # A run that claimed everything a moment ago, wrote half the nodes' worth, and died.
+            self.conn.execute(
+                "UNWIND $keys AS k MERGE (x:Unit {key: k}) SET x.repo = $repo, x.done = false, "
+                "x.owner = 'dead', x.at = $now, x.fresh = true",
+                keys=list(keys), repo=self.repo, now=time.time(),
+            )
+            self.conn.execute("UNWIND $keys AS k CREATE (:Code {uid: k + '|leftover', unit: k, repo: $repo})",
+                              keys=list(keys), repo=self.repo)
+        return real_claim(self, label, keys, me)
+
+    monkeypatch.setattr(writer_mod, "STALE_S", 1.0)
+    monkeypatch.setattr(writer_mod.Writer, "claim", claim_after_a_dead_run)
+    started = time.monotonic()
+    g.index(repo, "HEAD")
+    assert time.monotonic() - started >= 1.0  # it waited for the claim to go stale
+    emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo)
+    emb.index(repo, "HEAD")
+    assert dump(g) == dump(emb)
+    assert g.cypher("MATCH (n:Code {repo: $repo}) WHERE n.uid ENDS WITH '|leftover' RETURN count(n) AS n") == [{"n": 0}]
+    g.close()
+    emb.close()
