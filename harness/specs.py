@@ -149,6 +149,7 @@ class SpecRegistry:
             if pin.get("repo") in (repo, "*") and key in [str(v) for v in _as_list(pin.get("versions", key))]:
                 spec["pip_packages"] = _as_list(spec.get("pip_packages")) + _as_list(pin.get("pip_packages"))
                 spec["pre_install"] = _as_list(spec.get("pre_install")) + _as_list(pin.get("pre_install"))
+                spec["eval_commands"] = _as_list(spec.get("eval_commands")) + _as_list(pin.get("eval_commands"))
                 spec.setdefault("env", {}).update(pin.get("env", {}))
                 if "bootstrap" in pin:
                     spec["bootstrap"] = _as_list(pin["bootstrap"])
