@@ -38,9 +38,11 @@ def search_query(text: str, limit: int = SEARCH_TERMS, named_first: bool = True)
     counts: Counter[str] = Counter()
     for word in _WORD.findall(text):
         parts = split_identifier(word)
-        terms = set(parts)
+        # dict, not set: ties in `most_common` keep first-seen order, so the query (and the
+        # ranking) is the same in every process whatever the hash seed.
+        terms = dict.fromkeys(parts)
         if len(parts) > 1:
-            terms.add("".join(parts))
+            terms["".join(parts)] = None
         counts.update(t for t in terms if len(t) > 2 and t not in STOPWORDS and not t.isdigit())
     order = [t for t, _ in counts.most_common()]
     if named_first:
@@ -104,15 +106,14 @@ class GraphAccess:
 
     def file_symbols(self, path: str) -> list[Symbol]:
         sub = self.graph.neighbors(path, depth=3, edge_kinds=[EdgeKind.DEFINES])
-        classes = {n.id for n in sub.nodes if n.kind == NodeKind.CLASS}
         modules = {n.id for n in sub.nodes if n.kind == NodeKind.MODULE}
-        out = []
-        for n in sub.nodes:
-            if n.path != path or n.kind not in _DEF_KINDS:
-                continue
-            if n.parent in modules or n.parent in classes and self._node(n.parent).parent in modules:  # type: ignore[union-attr]
-                out.append(Symbol(n.id, n.path, n.qualname, n.name, _kind(n), n.start_line, n.end_line))
-        return out
+        top_classes = {n.id for n in sub.nodes if n.kind == NodeKind.CLASS and n.parent in modules}
+        # Top-level definitions and methods of top-level classes: the granularity gold data uses.
+        return [
+            Symbol(n.id, n.path, n.qualname, n.name, _kind(n), n.start_line, n.end_line)
+            for n in sub.nodes
+            if n.path == path and n.kind in _DEF_KINDS and (n.parent in modules or n.parent in top_classes)
+        ]
 
     def _module_links(self, path: str) -> tuple[set[str], set[str]]:
         mods = [e.dst for e in self.graph.edges(path) if e.kind == EdgeKind.DEFINES and e.src == path]
@@ -178,4 +179,4 @@ class GraphAccess:
         return dict(sorted(out.items(), key=lambda kv: -kv[1])[:k])
 
 
-__all__ = ["GraphAccess", "search_query", "split_identifier"]
+__all__ = ["GraphAccess", "search_query"]

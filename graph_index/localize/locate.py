@@ -91,7 +91,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
         for t in access.definitions(test_name):
             if not is_test_path(t.path):
                 continue
-            for target in access.tested_code(t.id):
+            for target in sorted(access.tested_code(t.id)):
                 if _path_of(target) in file_set and not is_test_path(_path_of(target)):
                     test_ev.append(Evidence(target, "test", 0.5, f"exercised by `{test_name}` named in the issue"))
                     test_ev.append(Evidence(_path_of(target), "test", 0.5, f"exercised by `{test_name}` named in the issue"))

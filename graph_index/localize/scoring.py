@@ -208,7 +208,7 @@ def neighbour_evidence(
         if not nbrs:
             continue
         share = score / math.sqrt(len(nbrs))
-        for n in nbrs:
+        for n in sorted(nbrs):
             if n != src:
                 out.append(Evidence(n, "neighbour", share, f"{label} {src}"))
     return out
