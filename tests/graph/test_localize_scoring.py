@@ -236,3 +236,27 @@ def test_custom_weights_change_the_ranking() -> None:
     default = localize_with(ViewAccess(_view()), text, top_k=2)
     no_paths = localize_with(ViewAccess(_view()), text, top_k=2, weights=Weights(path=0.0))
     assert default.files[0].path == "shop/render.py" and no_paths.files[0].path == "shop/pricing.py"
+
+
+# -- the graph search query ------------------------------------------------------------------------
+QUERY_TEXT = "`LatexPrinter._print_Function` drops inv_trig_style; printing acsc and asec fails"
+
+
+def test_search_query_puts_named_identifier_parts_first() -> None:
+    from graph_index.localize.graph_access import search_query
+
+    assert search_query(QUERY_TEXT, limit=6) == "latex printer print function inv trig"
+
+
+def test_search_query_is_the_same_whatever_the_hash_seed() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = f"from graph_index.localize.graph_access import search_query; print(search_query({QUERY_TEXT!r}))"
+    outs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(outs) == 1
