@@ -29,7 +29,7 @@ from graph_index.localize.view import Symbol, is_test_path
 
 log = structlog.get_logger(__name__)
 
-MAX_IDENTIFIERS = 120
+MAX_IDENTIFIERS = 60
 """Identifiers looked up per issue, strongest first (bounds latency on very long issues)."""
 MIN_LOOKUP_STRENGTH = 0.3
 LEXICAL_FILES = 300
@@ -63,7 +63,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     # large lookup and adds next to nothing once specificity discounts it.
     strongest = sorted(
         ((i, s) for i, s in idents.items() if s >= MIN_LOOKUP_STRENGTH and not (i.startswith("__") and i.endswith("__"))),
-        key=lambda kv: (-kv[1], kv[0]),
+        key=lambda kv: -kv[1],  # stable: among equals, the first named (title first) wins
     )[:MAX_IDENTIFIERS]
     definitions: dict[str, list[Symbol]] = {}
     for ident, _ in strongest:
