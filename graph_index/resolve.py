@@ -160,7 +160,9 @@ class Resolver:
             entity: Entity | None = None
             if module is not None:
                 entity = self._member(module, ref.name, 0) if ref.name and ref.name != "*" else module
-                if entity is None and table.language == "java":
+                if entity is None:
+                    # The module is known but the name is not a definition (a module-level
+                    # variable such as sympy's `S`): the import still reaches that module.
                     entity = module
         elif not ref.target:
             entity = None

@@ -303,10 +303,12 @@ class ViewGraph:
             module_path.endswith(".go") or posixpath.basename(module_path).startswith("index.")
         ):  # Go packages and JS `index` files are imported by their directory's name
             names.add(posixpath.basename(posixpath.dirname(module_path)))
+        if module_path is not None and posixpath.basename(module_path).startswith("__init__."):
+            names.add("")  # `from . import x` reaches the package when `x` is not a definition
         out: list[Edge] = []
         called_from: dict[tuple[str, int], int] = {}  # (path, idx) -> first line calling node_id
         want_imports = EdgeKind.IMPORTS in kinds
-        paths = sorted({p for n in names if n for p in self._paths_using(n)})
+        paths = sorted({p for n in names for p in self._paths_using(n)})
         for path in paths:
             table = v.tables.table(path)
             if table is None:

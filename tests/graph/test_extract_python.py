@@ -41,6 +41,7 @@ NODES = {
 
 CODE_EDGES = {
     ("pkg", "IMPORTS", "pkg/base.py:Base"),
+    ("pkg.base", "CALLS", "pkg/base.py:Base"),
     ("pkg.child", "IMPORTS", "?os.path"),
     ("pkg.child", "IMPORTS", "pkg.util"),
     ("pkg.child", "IMPORTS", "pkg/base.py:Base"),
@@ -54,6 +55,7 @@ CODE_EDGES = {
     ("pkg/child.py:is_base", "CALLS", "?isinstance"),
     ("pkg/child.py:is_base", "REFERENCES", "pkg/base.py:Base"),
     ("pkg/util.py:helper", "CALLS", "pkg/util.py:helper.inner"),
+    ("test_child", "IMPORTS", "pkg.base"),  # DEFAULT is a variable: the import reaches its module
     ("test_child", "IMPORTS", "pkg/child.py:Child"),
     ("test_child", "IMPORTS", "pkg/child.py:make"),
     ("tests/test_child.py:TestChild.test_run", "CALLS", "?run"),
