@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from graph_index import CodeGraph, GraphStoreError, open_graph
-from orchestrator.cli.context import EXIT_FAILED, EXIT_USAGE, fail, not_built, state
+from orchestrator.cli.context import EXIT_FAILED, EXIT_USAGE, fail, state
 
 graph_app = typer.Typer(help="Inspect nodes of the code graph.", no_args_is_help=True)
 
