@@ -95,8 +95,9 @@ def run_isolated(spec: TaskSpec, should_stop: Callable[[], bool] | None = None) 
     ctx = _context(spec.task)
     reader, writer = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_worker_main, args=(spec.model_dump(mode="json"), writer, os.getpid()), daemon=False)
-    started = time.monotonic()
+    # The first start also starts the fork server and its imports; that is not the instance's time.
     proc.start()
+    started = time.monotonic()
     writer.close()
     deadline = started + spec.timeout_s
     payload: dict | None = None
@@ -126,6 +127,9 @@ def run_isolated(spec: TaskSpec, should_stop: Callable[[], bool] | None = None) 
         if timed_out or stopped or proc.is_alive():
             _stop(proc, grace=TERM_GRACE_S if timed_out or stopped else 2.0)
         proc.join(5)
+        # Whatever the task started and left behind in the worker's group goes with it.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
         reader.close()
     if stopped:
         raise Interrupted(spec.instance_id)
@@ -155,18 +159,25 @@ def _context(task: str) -> mp.context.BaseContext:
 
 def _stop(proc: mp.process.BaseProcess, grace: float) -> None:
     """SIGTERM the worker's process group, then SIGKILL whatever is left."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        _signal_group(proc, sig)
+        proc.join(wait)
+        if not proc.is_alive():
+            return
+
+
+def _signal_group(proc: mp.process.BaseProcess, sig: int) -> None:
     pid = proc.pid
     if pid is None:
         return
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, sig)
-        proc.join(wait)
-        if not proc.is_alive():
-            # Children of the worker may still be alive in the group.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
-            return
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        # Not yet its own group leader (killed right after start): signal the process itself.
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+    except PermissionError:
+        log.warning("batch.cannot_signal_worker", pid=pid)
 
 
 def _worker_main(spec_data: dict, conn: Connection, supervisor_pid: int) -> None:

@@ -58,7 +58,7 @@ def test_ray_timeout_kills_the_instance_and_the_batch_goes_on(ray_cluster, batch
     executor = RayExecutor(2)
     try:
         outcome = run_batch(BatchRequest(run_id="ray-hang", rows=rows, model="scripted:test", task=TASK),
-                            batch_settings(**{"batch.instance_timeout": 3, "batch.repo_warmup": False}), executor=executor)
+                            batch_settings(**{"batch.instance_timeout": 8, "batch.repo_warmup": False}), executor=executor)
     finally:
         executor.shutdown()
     assert outcome.counts == {"timeout": 1, "patched": 1}

@@ -31,7 +31,7 @@ def test_poisoned_instances_do_not_stop_the_others(batch_settings) -> None:
         "acme/ok": [{}, {"sleep": 0.2}, {}],
         "acme/poison": [{"crash": "segfault"}, {"crash": "raise"}, {"crash": "exit"}, {"hang": True}, {"infra": True}],
     })
-    settings = batch_settings(**{"batch.instance_timeout": 4})
+    settings = batch_settings(**{"batch.instance_timeout": 6})
     outcome = run_batch(_request(rows), settings)
     store = BatchStore(outcome.run_dir)
     latest = store.latest_results()
