@@ -149,7 +149,7 @@ def main() -> None:
         "symbol": lambda: g.symbol("Basic.atoms"),
         "callers": lambda: g.callers("sympy/core/basic.py:Basic.atoms"),
         "callees": lambda: g.callees("sympy/core/basic.py:Basic.subs"),
-        "neighbors(2)": lambda: g.neighbors("sympy/core/symbol.py:Symbol", depth=1),
+        "neighbors(1)": lambda: g.neighbors("sympy/core/symbol.py:Symbol", depth=1),
         "file_skeleton": lambda: g.file_skeleton("sympy/core/basic.py"),
     }
     for name, fn in queries.items():
