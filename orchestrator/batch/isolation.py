@@ -137,7 +137,10 @@ def run_isolated(spec: TaskSpec, should_stop: Callable[[], bool] | None = None) 
     node = socket.gethostname()
     if payload is not None:
         result = InstanceResult.model_validate(payload)
-        return result.model_copy(update={"duration_s": result.duration_s or duration, "node": node})
+        # The batch's own identity of the attempt wins over whatever the task function filled in.
+        return result.model_copy(update={"instance_id": spec.instance_id, "repo": result.repo or spec.repo,
+                                         "attempt": spec.attempt, "run_dir": result.run_dir or spec.instance_dir,
+                                         "duration_s": result.duration_s or duration, "node": node})
     base = {"instance_id": spec.instance_id, "repo": spec.repo, "attempt": spec.attempt,
             "run_dir": spec.instance_dir, "duration_s": duration, "node": node}
     if timed_out:

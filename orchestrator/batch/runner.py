@@ -123,6 +123,7 @@ def _run(request: BatchRequest, settings: OrchSettings, store: BatchStore, execu
              workers=executor.workers, executor=cfg.executor, spent_usd=round(spent, 4))
 
     counts: Counter[str] = Counter()
+    running: dict[str, str] = {}
     budget_stopped = False
     done = 0
     try:
@@ -145,6 +146,7 @@ def _run(request: BatchRequest, settings: OrchSettings, store: BatchStore, execu
                 )
                 log.debug("batch.instance_start", instance_id=iid, attempt=spec.attempt, resume=spec.resume)
                 executor.submit(spec)
+                running[iid] = spec.repo
             if executor.in_flight() == 0:
                 break
             for result in executor.wait(timeout=1.0):
@@ -153,7 +155,8 @@ def _run(request: BatchRequest, settings: OrchSettings, store: BatchStore, execu
                 spent += result.cost_usd
                 counts[result.status.value] += 1
                 done += 1
-                scheduler.finished(result.repo, warmed=result.status.is_terminal)
+                # The repository as scheduled, whatever the task function put in its result.
+                scheduler.finished(running.pop(result.instance_id, result.repo), warmed=result.status.is_terminal)
                 log.info("batch.instance_done", instance_id=result.instance_id, status=result.status.value,
                          cost_usd=round(result.cost_usd, 4), duration_s=round(result.duration_s, 2),
                          done=done, todo=len(todo), error=result.error)
