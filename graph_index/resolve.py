@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from graph_index.models import Edge, EdgeKind, NodeKind
-from graph_index.parsing.facts import CALL, IMPORT, INHERIT, REFERENCE, Ref, Symbol
+from graph_index.parsing.facts import ASSIGN, CALL, IMPORT, INHERIT, REFERENCE, Ref, Symbol
 
 Entity = tuple  # ("m", path) | ("s", path, qualname)
 MAX_HOPS = 8
@@ -48,10 +48,17 @@ class FileTable:
     bindings: dict[str, Ref] = field(default_factory=dict)
     stars: list[Ref] = field(default_factory=list)
     """`from m import *` imports, which re-export everything of `m`."""
+    assigns: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    """(scope, assigned name) -> callees it was assigned from (`x = Foo()`, `self.x = Foo()`)."""
 
     def __post_init__(self) -> None:
         self.by_qual = {s.qualname: i for i, s in enumerate(self.symbols) if i}
         for ref in self.refs:
+            if ref.kind == ASSIGN:
+                targets = self.assigns.setdefault((ref.src, ref.name), [])
+                if ref.target not in targets:
+                    targets.append(ref.target)
+                continue
             if ref.kind == IMPORT and ref.name == "*":
                 self.stars.append(ref)
             if ref.kind == IMPORT:
@@ -202,8 +209,12 @@ class Resolver:
         if head in ("self", "cls", "this") and cls is not None:
             if not rest:
                 return ("s", table.path, symbols[cls].qualname)
-            found = self._class_member(("s", table.path, symbols[cls].qualname), rest[0], 0)
-            return found if len(rest) == 1 else None
+            if len(rest) == 1:
+                return self._class_member(("s", table.path, symbols[cls].qualname), rest[0], 0)
+            if len(rest) == 2:  # self.attr.method(): attr's class from `self.attr = Cls(...)`
+                held = self._attribute_class(table, cls, rest[0])
+                return self._class_member(held, rest[1], 0) if held is not None else None
+            return None
         if head == "super" and cls is not None and rest:
             for base in self._bases(("s", table.path, symbols[cls].qualname)):
                 found = self._class_member(base, rest[0], 0)
@@ -216,11 +227,55 @@ class Resolver:
             if found is not None:
                 return found
         entity = self._scope_lookup(table, src, head)
+        if entity is None and len(rest) == 1:  # x.method() with `x = Cls(...)` in scope
+            held = self._local_class(table, src, head)
+            return self._class_member(held, rest[0], 0) if held is not None else None
         for part in rest:
             if entity is None:
                 return None
             entity = self._member(entity, part, 0)
         return entity
+
+    def _class_of_calls(self, table: FileTable, scoped: list[tuple[int, str]]) -> Entity | None:
+        """The class that every (scope, callee) instantiates, if they all agree on one."""
+        found: Entity | None = None
+        for scope, callee in scoped:
+            key = ("new", table.path, scope, callee)
+            if key not in self._memo:
+                self._memo[key] = None  # cycle guard
+                entity = self._name(table, scope, callee) if callee else None
+                self._memo[key] = entity if entity is not None and self._is_class(entity) else None
+            entity = self._memo[key]
+            if entity is None or (found is not None and entity != found):
+                return None
+            found = entity
+        return found
+
+    def _local_class(self, table: FileTable, src: int, name: str) -> Entity | None:
+        scope = src
+        while scope > 0:
+            callees = table.assigns.get((scope, name))
+            if callees:
+                return self._class_of_calls(table, [(scope, c) for c in callees])
+            scope = table.symbols[scope].parent
+        callees = table.assigns.get((0, name))
+        return self._class_of_calls(table, [(0, c) for c in callees]) if callees else None
+
+    def _attribute_class(self, table: FileTable, cls: int, attr: str) -> Entity | None:
+        scoped = [
+            (scope, callee)
+            for (scope, name), callees in table.assigns.items()
+            if name in (f"self.{attr}", f"cls.{attr}") and scope > 0 and table.symbols[scope].parent == cls
+            for callee in callees
+        ]
+        return self._class_of_calls(table, scoped) if scoped else None
+
+    def _is_class(self, entity: Entity) -> bool:
+        if entity[0] != "s":
+            return False
+        t = self.view.table(entity[1])
+        idx = t.by_qual.get(entity[2]) if t is not None else None
+        return idx is not None and t.symbols[idx].kind == "class"  # type: ignore[union-attr]
 
     def _scope_lookup(self, table: FileTable, src: int, name: str) -> Entity | None:
         symbols = table.symbols
@@ -408,6 +463,8 @@ def used_names(ref: Ref) -> set[str]:
     """Names under which a store indexes a ref for incoming-edge lookups."""
     if ref.kind == IMPORT:
         return import_names(ref)
+    if ref.kind == ASSIGN:
+        return set()
     return {ref.name} if ref.name else set()
 
 

@@ -27,7 +27,7 @@ from graph_index.errors import GraphStoreError
 log = structlog.get_logger(__name__)
 
 FORMAT = "orch-graph-index"
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 """Bump whenever extraction output changes: stored facts are keyed by content only."""
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -205,7 +205,7 @@ class SqliteStore:
                         add(name)
                     if alias:
                         add(alias)
-                elif name:
+                elif name and kind != "assign":
                     add(name)
             name_rows.extend((n, blob) for n in used)
             if len(sym_rows) > 20000:

@@ -213,7 +213,7 @@ class ViewGraph:
             if ref.kind == IMPORT:
                 if idx == 0 and ref.name != "*" and want(EdgeKind.IMPORTS):
                     out.append(Edge(node_id, resolver.resolve(table, ref), EdgeKind.IMPORTS, ref.line))
-            elif want(_REF_EDGE[ref.kind]):
+            elif ref.kind in _REF_EDGE and want(_REF_EDGE[ref.kind]):
                 target = resolver.resolve(table, ref)
                 # A name used without a call that resolves nowhere is mostly a local variable.
                 if ref.kind != REFERENCE or not is_unresolved(target):
@@ -331,8 +331,8 @@ class ViewGraph:
                     continue
                 if ref.name not in aliases:
                     continue
-                kind = _REF_EDGE[ref.kind]
-                if kind not in kinds or (kind == EdgeKind.REFERENCES and is_unresolved(node_id)):
+                kind = _REF_EDGE.get(ref.kind)
+                if kind is None or kind not in kinds or (kind == EdgeKind.REFERENCES and is_unresolved(node_id)):
                     continue
                 if resolver.resolve(table, ref) != node_id:
                     continue

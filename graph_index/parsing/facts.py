@@ -40,6 +40,9 @@ CALL = "call"
 IMPORT = "import"
 INHERIT = "inherit"
 REFERENCE = "reference"
+ASSIGN = "assign"
+"""Not an edge: `name = Callee(...)` (name may be `self.attr`), for resolving `name.method()`.
+`target` is the callee as written, `name` the assigned name."""
 
 
 @dataclass(slots=True)

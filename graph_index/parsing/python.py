@@ -13,7 +13,16 @@ from bisect import bisect_right
 import tree_sitter as ts
 import tree_sitter_python
 
-from graph_index.parsing.facts import CALL, IMPORT, INHERIT, REFERENCE, FileFacts, Ref, Symbol
+from graph_index.parsing.facts import (
+    ASSIGN,
+    CALL,
+    IMPORT,
+    INHERIT,
+    REFERENCE,
+    FileFacts,
+    Ref,
+    Symbol,
+)
 from graph_index.parsing.terms import identifier_terms, name_terms
 
 LANGUAGE = ts.Language(tree_sitter_python.language())
@@ -26,6 +35,7 @@ _QUERY = ts.Query(
     (import_statement) @import
     (import_from_statement) @import
     (type) @annotation
+    (assignment left: [(identifier) (attribute)] right: (call function: [(identifier) (attribute)])) @assign
     """,
 )
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -213,6 +223,21 @@ def extract(data: bytes) -> FileFacts:
         target, last = _normalize_target(raw.decode("utf-8", "replace"))
         if last and last not in _BUILTIN_TYPES and target not in _BUILTIN_TYPES:
             refs.append(Ref(-src - 1, REFERENCE, target, last, "", row + 1))
+
+    # `x = Foo(...)` and `self.x = Foo(...)`: what a name holds, so `x.m()` can resolve later.
+    assigned: dict[tuple[int, str, str], int] = {}
+    for node in caps.get("assign", ()):
+        left = node.child_by_field_name("left")
+        fn = node.child_by_field_name("right").child_by_field_name("function")
+        lhs = left.text.decode("utf-8", "replace")
+        if left.type == "attribute" and not lhs.startswith(("self.", "cls.")) or lhs.count(".") > 1:
+            continue
+        target, last = _normalize_target(fn.text.decode("utf-8", "replace"))
+        if last:
+            row = node.start_point[0]
+            assigned.setdefault((owner[row], lhs, target), row)
+    for (src, lhs, target), row in assigned.items():
+        refs.append(Ref(src, ASSIGN, target, lhs, "", row + 1))
 
     for node in caps.get("import", ()):
         src = enclosing(node.start_byte)

@@ -23,7 +23,7 @@ def test_index_search_show(fixture_repo, tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     out = orch("index", str(repo), index_dir=idx)
     assert out.returncode == 0, out.stderr
-    assert "6 parsed, 0 reused, 3 skipped" in out.stdout and "nodes: 31" in out.stdout
+    assert "6 parsed, 0 reused, 3 skipped" in out.stdout and "nodes: 35" in out.stdout
     again = orch("index", str(repo), "--commit", "HEAD", "--json", index_dir=idx)
     stats = json.loads(again.stdout)
     assert (stats["files_parsed"], stats["files_reused"], stats["commit"]) == (0, 6, stats["commit"])

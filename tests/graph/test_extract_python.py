@@ -32,11 +32,15 @@ NODES = {
     "pkg/child.py:Child.size": "function",
     "pkg/child.py:make": "function",
     "pkg/child.py:is_base": "function",
+    "pkg/child.py:Holder": "class",
+    "pkg/child.py:Holder.__init__": "function",
+    "pkg/child.py:Holder.go": "function",
     "pkg/util.py:helper": "function",
     "pkg/util.py:helper.inner": "function",
     "tests/test_child.py:TestChild": "class",
     "tests/test_child.py:TestChild.test_run": "test",
     "tests/test_child.py:test_make": "test",
+    "tests/test_child.py:test_run_directly": "test",
 }
 
 CODE_EDGES = {
@@ -55,6 +59,13 @@ CODE_EDGES = {
     ("pkg/child.py:is_base", "CALLS", "?isinstance"),
     ("pkg/child.py:is_base", "REFERENCES", "pkg/base.py:Base"),
     ("pkg/util.py:helper", "CALLS", "pkg/util.py:helper.inner"),
+    # instances: `self.child = Child()` then `self.child.run()`; `child = Child()` then `child.run()`
+    ("pkg/child.py:Holder.__init__", "CALLS", "pkg/child.py:Child"),
+    ("pkg/child.py:Holder.go", "CALLS", "pkg/child.py:Child.run"),
+    ("tests/test_child.py:test_run_directly", "CALLS", "pkg/child.py:Child"),
+    ("tests/test_child.py:test_run_directly", "CALLS", "pkg/child.py:Child.run"),
+    ("tests/test_child.py:test_run_directly", "TESTS", "pkg/child.py:Child"),
+    ("tests/test_child.py:test_run_directly", "TESTS", "pkg/child.py:Child.run"),
     ("test_child", "IMPORTS", "pkg.base"),  # DEFAULT is a variable: the import reaches its module
     ("test_child", "IMPORTS", "pkg/child.py:Child"),
     ("test_child", "IMPORTS", "pkg/child.py:make"),
@@ -119,11 +130,12 @@ def test_python_queries(fixture_repo, graph_factory) -> None:
     assert g.symbol("nothing_like_this") == []
     assert g.callers("pkg/base.py:Base.check").ids() == [
         "pkg/base.py:Base.check", "pkg/base.py:Base.save", "pkg/child.py:Child.run"]
-    assert g.callers("pkg/child.py:Child").ids() == [
-        "pkg/child.py:Child", "pkg/child.py:make", "tests/test_child.py:TestChild.test_run"]
-    assert g.callers("pkg/child.py:Child", depth=2).ids() == [
-        "pkg/child.py:Child", "pkg/child.py:make", "tests/test_child.py:TestChild.test_run",
-        "tests/test_child.py:test_make"]
+    direct = ["pkg/child.py:Child", "pkg/child.py:Holder.__init__", "pkg/child.py:make",
+              "tests/test_child.py:TestChild.test_run", "tests/test_child.py:test_run_directly"]
+    assert g.callers("pkg/child.py:Child").ids() == direct
+    assert g.callers("pkg/child.py:Child", depth=2).ids() == [*direct, "tests/test_child.py:test_make"]
+    assert g.callers("pkg/child.py:Child.run").ids() == [
+        "pkg/child.py:Child.run", "pkg/child.py:Holder.go", "tests/test_child.py:test_run_directly"]
     callees = g.callees("pkg/child.py:Child.run")
     assert {e.dst for e in callees.edges} == {"?missing_fn", "pkg/base.py:Base.check", "pkg/base.py:Base.save"}
     assert g.callers("?missing_fn").ids() == ["pkg/child.py:Child.run"]
