@@ -14,7 +14,13 @@ import posixpath
 from dataclasses import dataclass, field
 
 from graph_index.models import REPOSITORY_ID, is_unresolved
+from graph_index.parsing import ROW_VERSION
 from graph_index.resolve import ViewTables, language_of
+from graph_index.store import SCHEMA_VERSION
+
+FORMAT = f"{SCHEMA_VERSION}.{ROW_VERSION}.1"
+"""Extraction and store versions, and this backend's own: part of every content key, so facts,
+nodes and edges written by another version are never reused (they are rewritten alongside)."""
 
 
 def digest(*parts: str) -> str:
@@ -51,16 +57,16 @@ class ViewLayout:
                 self.dirs.add(d)
                 d = posixpath.dirname(d)
         self.unit_of_path = {
-            p: digest(self.repo, "f", p, sha, self.tables.module_of[p], language_of(p) or "")
+            p: digest(FORMAT, self.repo, "f", p, sha, self.tables.module_of[p], language_of(p) or "")
             for p, sha in self.shas.items()
         }
 
     @property
     def repo_unit(self) -> str:
-        return digest(self.repo, "r", self.repo_name)
+        return digest(FORMAT, self.repo, "r", self.repo_name)
 
     def dir_unit(self, d: str) -> str:
-        return digest(self.repo, "d", d)
+        return digest(FORMAT, self.repo, "d", d)
 
     def units(self) -> list[str]:
         """Every unit of the view, sorted."""

@@ -9,6 +9,7 @@ from typing import Any
 from graph_index.models import Edge, EdgeKind, Node, NodeKind, is_unresolved
 from graph_index.neo4j_backend import fts
 from graph_index.neo4j_backend.layout import ViewLayout, group_key
+from graph_index.neo4j_backend.nodes import NODE_FIELDS
 from graph_index.resolve import symbol_kind
 from graph_index.viewgraph import ViewGraph
 
@@ -79,7 +80,9 @@ class Plan:
 
 
 def _row(node: Node, unit: str, repo: str, idx: int, sha: str, sym: tuple | None) -> dict[str, Any]:
-    props: dict[str, Any] = node.to_dict()
+    # Not `node.to_dict()`: dataclasses.asdict deep-copies and was a quarter of sympy's materialization.
+    props: dict[str, Any] = {f: getattr(node, f) for f in NODE_FIELDS}
+    props["kind"] = node.kind.value
     props.update(unit=unit, repo=repo, idx=idx, sha=sha)
     if sym is not None:
         props["sname"], props["squal"] = sym[1], sym[2]

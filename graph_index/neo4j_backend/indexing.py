@@ -1,0 +1,227 @@
+"""Indexing into Neo4j: parse the contents the database lacks, resolve the view with the shared
+`ViewGraph`, write the units and edge groups no earlier view wrote, then the view and its commit;
+and forgetting a commit, deleting what no remaining view uses."""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import time
+import uuid
+import zlib
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from graph_index.indexer import list_view, parse_files
+from graph_index.models import IndexStats
+from graph_index.neo4j_backend.connection import Connection
+from graph_index.neo4j_backend.layout import FORMAT, ViewLayout, digest
+from graph_index.neo4j_backend.units import blob_tokens, materialize
+from graph_index.neo4j_backend.writer import Writer
+from graph_index.parsing.facts import Ref, Symbol
+from graph_index.resolve import FileTable
+from graph_index.viewgraph import ViewGraph
+
+log = structlog.get_logger(__name__)
+
+
+class BoundView:
+    """One indexed view as queries need it: its layout and the groups whose relationships belong to it."""
+
+    def __init__(self, key: str, layout: ViewLayout, unit_group: dict[str, int]) -> None:
+        self.key = key
+        self.layout = layout
+        self.unit_group = unit_group
+        self.groups = sorted(set(unit_group.values()))
+        self.units = set(layout.units())
+        self.path_of_unit = {u: p for p, u in layout.unit_of_path.items()}
+
+
+def load_view(conn: Connection, repo: str, repo_name: str, commit_key: str) -> tuple[BoundView, str | None] | None:
+    """The view an indexed commit (or working tree) points at, and its commit sha."""
+    rows = conn.rows(
+        "MATCH (c:Commit {key: $key}) MATCH (v:View {key: c.view}) RETURN c.commit AS commit, v {.*} AS v",
+        key=f"{repo}|{commit_key}",
+    )
+    if not rows:
+        return None
+    v = rows[0]["v"]
+    layout = ViewLayout(repo, repo_name, dict(zip(v["paths"], v["shas"], strict=True)))
+    return BoundView(v["key"], layout, dict(zip(v["group_units"], v["groups"], strict=True))), rows[0]["commit"]
+
+
+def pack_facts(row: tuple) -> bytes:
+    _sha, _language, _errors, _lines, _package, syms, refs = row
+    return zlib.compress(marshal.dumps((syms, refs)), 1)
+
+
+def view_graph(repo_name: str, layout: ViewLayout, facts: dict[str, tuple]) -> ViewGraph:
+    """The shared, lazily resolving graph of a view, over facts held in memory."""
+    shas = layout.shas
+
+    def load(path: str) -> FileTable | None:
+        sha = shas.get(path)
+        if sha is None:
+            return None
+        language, _errors, _lines, package, syms, refs = facts[sha]
+        return FileTable(path, language, [Symbol(*r) for r in syms], [Ref(*r) for r in refs], package)
+
+    return ViewGraph(repo_name, {p: facts[s][0] for p, s in shas.items()}, load, sha_of=lambda p: shas.get(p, ""))
+
+
+def index_view(
+    writer: Writer, repo: Path, commit: str | None, workers: int | None, index_path: str
+) -> tuple[IndexStats, BoundView]:
+    """Index `repo` at `commit` (None: the working tree); write only what is new."""
+    started = time.perf_counter()
+    listing, read = list_view(repo, commit)
+    unique: dict[str, Any] = {}
+    for f in listing.files:
+        unique.setdefault(f.sha, f)
+    w = writer
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = round(now - mark, 2)
+        mark = now
+
+    blob_keys = {sha: f"{writer.repo}|{FORMAT}|{sha}" for sha in unique}
+    known = set(w.existing("Blob", blob_keys.values()))
+    new = [f for sha, f in unique.items() if blob_keys[sha] not in known]
+    facts: dict[str, tuple] = {}
+    ntok: dict[str, int] = {}
+    binary = 0
+    blob_rows: list[dict[str, Any]] = []
+    for row in parse_files(read(new), len(new), workers):  # type: ignore[arg-type]
+        if row is None:
+            binary += 1
+            continue
+        sha, language, errors, lines, package, syms, refs = row
+        facts[sha] = (language, errors, lines, package, syms, refs)
+        blob_rows.append({"key": blob_keys[sha], "props": {
+            "repo": writer.repo, "format": FORMAT, "sha": sha, "language": language, "errors": errors, "lines": lines,
+            "package": package, "n_syms": len(syms), "n_refs": len(refs), "ntok": ntok.setdefault(sha, blob_tokens(syms)),
+            "facts": pack_facts(row)}})
+    phase("parse")
+    w.put_blobs(blob_rows)
+    phase("write_blobs")
+    stored = w.blob_facts([blob_keys[sha] for sha in unique if sha not in facts])
+    for sha in unique:
+        got = stored.get(blob_keys[sha])
+        if got is not None:
+            syms, refs = marshal.loads(zlib.decompress(got[6]))
+            facts[sha] = (got[0], got[1], got[2], got[3], syms, refs)
+            ntok[sha] = got[7]
+    phase("read_facts")
+    files = [f for f in listing.files if f.sha in facts]
+    skipped = listing.skipped + len(listing.files) - len(files)
+    layout = ViewLayout(writer.repo, repo.name, {f.path: f.sha for f in files})
+    vg = view_graph(repo.name, layout, facts)
+    done_units = w.existing("Unit", layout.units(), "done")
+    todo = [u for u in layout.units() if done_units.get(u) is not True]
+    plan = materialize(layout, vg, facts, set(todo), ntok)
+    phase("resolve")
+    me = uuid.uuid4().hex
+    try:
+        units = w.claim("Unit", todo, me)
+        w.put_units(units, [n for u in todo for n in plan.unit_nodes[u]])
+        phase("write_units")
+        done_groups = w.existing("Group", plan.groups, "done")
+        todo_groups = {g: edges for g, edges in plan.groups.items() if done_groups.get(g) is not True}
+        ids = w.put_anchors(plan.anchors(todo, todo_groups))
+        w.finish("Unit", units.mine)
+        phase("write_anchors")
+        groups = w.claim("Group", list(todo_groups), me)
+        w.put_groups(groups, todo_groups, ids)
+        w.finish("Group", groups.mine)
+        # Units and groups another indexer of this repository is writing right now: wait,
+        # and write them here if that indexer dies.
+        while units.pending or groups.pending:
+            units = w.wait("Unit", units.pending, me)
+            if units.mine:
+                w.put_units(units, [n for u in units.mine for n in plan.unit_nodes[u]])
+                w.finish("Unit", units.mine)
+            groups = w.wait("Group", groups.pending, me)
+            if groups.mine:
+                w.put_groups(groups, todo_groups, ids)
+                w.finish("Group", groups.mine)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            w.release()
+        raise
+    phase("write_groups")
+    view_key = digest(writer.repo, repo.name, *plan.view_groups_sorted_str())
+    n_syms = sum(len(facts[f.sha][4]) for f in files)
+    n_refs = sum(len(facts[f.sha][5]) for f in files)
+    errors = sum(facts[f.sha][1] for f in files)
+    w.put_view(view_key, {
+        "paths": [f.path for f in files], "shas": [f.sha for f in files],
+        "group_units": sorted(plan.unit_group), "groups": [plan.unit_group[u] for u in sorted(plan.unit_group)],
+        "n_docs": plan.n_docs, "n_tokens": plan.n_tokens,
+    })
+    key = listing.commit or f"worktree:{repo}"
+    w.put_commit(f"{writer.repo}|{key}", {
+        "view": view_key, "commit": listing.commit, "path": str(repo), "indexed_at": time.time(),
+        "skipped": skipped,
+    })
+    n_dirs = len(vg.dirs)
+    stats = IndexStats(
+        repo=str(repo), commit=listing.commit, index_path=index_path,
+        files_total=len(files), files_parsed=len(new) - binary, files_reused=len(listing.files) - len(new),
+        files_skipped=skipped, files_with_errors=errors,
+        nodes=1 + n_dirs + len(files) + n_syms, edges=n_dirs + len(files) + n_syms + n_refs,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    log.info("indexed", backend="neo4j", units_written=len(todo), groups_written=len(todo_groups),
+             phases=phases,
+             **{k: v for k, v in stats.to_dict().items() if k != "repo"})
+    return stats, BoundView(view_key, layout, dict(plan.unit_group))
+
+
+def delete_commit(writer: Writer, repo_name: str, key: str) -> list[str]:
+    """Forget one indexed commit (`key`: its sha, or `worktree:<path>`); units, groups and blobs
+    no other view of the repository uses are deleted, every other view stays intact. Returns the
+    keys of the views that went with it."""
+    writer.conn.execute("MATCH (c:Commit {key: $key}) DELETE c", key=f"{writer.repo}|{key}")
+    views = writer.conn.rows(
+        "MATCH (v:View {repo: $repo}) OPTIONAL MATCH (c:Commit {repo: $repo, view: v.key}) "
+        "RETURN v.key AS key, v.paths AS paths, v.shas AS shas, v.groups AS groups, count(c) AS uses",
+        repo=writer.repo,
+    )
+    keep_units: set[str] = set()
+    keep_groups: set[int] = set()
+    keep_blobs: set[str] = set()
+    dead_views = []
+    for v in views:
+        if v["uses"] == 0:
+            dead_views.append(v["key"])
+            continue
+        layout = ViewLayout(writer.repo, repo_name, dict(zip(v["paths"], v["shas"], strict=True)))
+        keep_units.update(layout.units())
+        keep_groups.update(v["groups"])
+        keep_blobs.update(f"{writer.repo}|{FORMAT}|{s}" for s in v["shas"])
+    w = writer
+    units = [r[0] for r in writer.conn.values("MATCH (u:Unit {repo: $repo}) RETURN u.key", repo=writer.repo)]
+    groups = [r[0] for r in writer.conn.values("MATCH (x:Group {repo: $repo}) RETURN x.key", repo=writer.repo)]
+    blobs = [r[0] for r in writer.conn.values("MATCH (b:Blob {repo: $repo}) RETURN b.key", repo=writer.repo)]
+    dead_groups = [g for g in groups if g not in keep_groups]
+    w.delete_relationships(dead_groups)
+    w.delete_nodes("Group", "key", dead_groups)
+    dead_units = [u for u in units if u not in keep_units]
+    w.delete_nodes("Code", "unit", dead_units)
+    w.delete_nodes("Unit", "key", dead_units)
+    w.delete_nodes("Blob", "key", [b for b in blobs if b not in keep_blobs])
+    w.delete_nodes("View", "key", dead_views)
+    # Anchors nothing points at or from any more (their ids left every remaining view).
+    while True:
+        n = writer.conn.write(lambda tx: tx.run(
+            "MATCH (s:Sym {repo: $repo}) WHERE NOT (s)--() WITH s LIMIT 10000 DELETE s RETURN count(*)",
+            repo=writer.repo).single()[0])
+        if n < 10000:
+            break
+    return dead_views
