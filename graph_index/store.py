@@ -183,7 +183,7 @@ class SqliteStore:
             cur = db.execute(
                 "INSERT OR IGNORE INTO blobs(sha, language, errors, lines, package, n_syms, n_refs, refs)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (sha, language, errors, lines, package, len(syms), len(refs),
+                (sha, language, errors, lines, package, len(syms), sum(1 for r in refs if r[1] != "assign"),
                  zlib.compress(marshal.dumps(refs), 1)),
             )
             if cur.rowcount == 0:  # another writer stored it first
