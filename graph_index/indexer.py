@@ -65,18 +65,33 @@ def parse_files(
         for f, data in items:
             yield (f.sha, f.language, data)
 
-    def safe(job: tuple[str, str, bytes]) -> tuple | None:
-        return _extract_or_none(job)
-
     if workers <= 1 or count < POOL_THRESHOLD:
         for job in jobs():
-            yield safe(job)
+            yield _extract_or_none(job)
         return
-    # Largest files first, in small chunks, so both workers finish together.
-    ordered = sorted(jobs(), key=lambda job: -len(job[2]))
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
-        yield from pool.map(_extract_or_none, ordered, chunksize=4)
+        for window in _windows(jobs(), WINDOW_BYTES):
+            # Largest files first, in small chunks, so both workers finish together.
+            window.sort(key=lambda job: -len(job[2]))
+            yield from pool.map(_extract_or_none, window, chunksize=4)
+
+
+WINDOW_BYTES = 128 << 20
+"""Source bytes handed to the pool at once: bounds memory on very large repositories."""
+
+
+def _windows(jobs: Iterator[tuple[str, str, bytes]], limit: int) -> Iterator[list[tuple[str, str, bytes]]]:
+    window: list[tuple[str, str, bytes]] = []
+    size = 0
+    for job in jobs:
+        window.append(job)
+        size += len(job[2])
+        if size >= limit:
+            yield window
+            window, size = [], 0
+    if window:
+        yield window
 
 
 def _worker_init() -> None:

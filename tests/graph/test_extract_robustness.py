@@ -51,3 +51,20 @@ def test_arrow_function_signature_stops_at_its_body() -> None:
     (_, _, _, _, _, symbols, refs) = rows
     assert symbols[1][1:3] == ("A", "A") and symbols[1][6] == "A = (x: number) =>"
     assert (1, "call", "go", "go", "", 1) in refs
+
+
+def test_process_pool_returns_every_file_in_bounded_windows(monkeypatch) -> None:
+    from graph_index import indexer
+    from graph_index.sources import SourceFile
+
+    items = [
+        (SourceFile(f"f{i}.py", f"{i:040d}", "python"), b"def f%d():\n    return g()\n" % i * (i % 7 + 1))
+        for i in range(indexer.POOL_THRESHOLD * 3)
+    ]
+    items.append((SourceFile("bin.py", "b" * 40, "python"), b"\x00\x01binary"))
+    monkeypatch.setattr(indexer, "WINDOW_BYTES", 2000)  # many windows
+    rows = list(indexer.parse_files(iter(items), len(items), workers=2))
+    assert rows.count(None) == 1
+    assert sorted(r[0] for r in rows if r) == sorted(f.sha for f, _ in items[:-1])
+    by_sha = {r[0]: r for r in rows if r}
+    assert by_sha[f"{5:040d}"][5][1][1] == "f5"  # the definition came back with its file
