@@ -52,6 +52,12 @@ def load_view(conn: Connection, repo: str, repo_name: str, commit_key: str) -> t
     return BoundView(v["key"], layout, dict(zip(v["group_units"], v["groups"], strict=True))), rows[0]["commit"]
 
 
+def stored_uses(refs: list[tuple]) -> int:
+    """The uses IndexStats counts as edges, as the embedded store counts them (assignments are
+    facts for resolution, not edges)."""
+    return sum(1 for r in refs if r[1] != "assign")
+
+
 def pack_facts(row: tuple) -> bytes:
     _sha, _language, _errors, _lines, _package, syms, refs = row
     return zlib.compress(marshal.dumps((syms, refs)), 1)
@@ -105,7 +111,7 @@ def index_view(
         facts[sha] = (language, errors, lines, package, syms, refs)
         blob_rows.append({"key": blob_keys[sha], "props": {
             "repo": writer.repo, "format": FORMAT, "sha": sha, "language": language, "errors": errors, "lines": lines,
-            "package": package, "n_syms": len(syms), "n_refs": len(refs), "ntok": ntok.setdefault(sha, blob_tokens(syms)),
+            "package": package, "n_syms": len(syms), "n_refs": stored_uses(refs), "ntok": ntok.setdefault(sha, blob_tokens(syms)),
             "facts": pack_facts(row)}})
     phase("parse")
     w.put_blobs(blob_rows)
@@ -157,7 +163,7 @@ def index_view(
     phase("write_groups")
     view_key = digest(writer.repo, repo.name, *plan.view_groups_sorted_str())
     n_syms = sum(len(facts[f.sha][4]) for f in files)
-    n_refs = sum(len(facts[f.sha][5]) for f in files)
+    n_refs = sum(stored_uses(facts[f.sha][5]) for f in files)
     errors = sum(facts[f.sha][1] for f in files)
     w.put_view(view_key, {
         "paths": [f.path for f in files], "shas": [f.sha for f in files],
