@@ -119,3 +119,26 @@ def test_sigkill_mid_run_then_rerun_loses_and_duplicates_nothing(tmp_path: Path,
     assert set(ids) == {r["instance_id"] for r in rows}
     assert all(r["model_patch"] == standin_patch(r["instance_id"]) for r in records)
     assert "skipped" in out
+
+
+def test_sigterm_stops_workers_and_the_rerun_finishes(tmp_path: Path, write_dataset) -> None:
+    rows = rows_for({"acme/a": [{"sleep": 3.0}] * 3, "acme/b": [{"sleep": 3.0}] * 3})
+    dataset = write_dataset(rows)
+    predictions = tmp_path / "runs" / "killed" / "predictions.jsonl"
+    proc = _orch_batch(tmp_path, dataset)
+    deadline = time.monotonic() + 90
+    workers: set[int] = set()
+    while not workers:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+        workers = {w for w in _in_task(predictions.parent) if _alive(w)}
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 130
+    assert not [w for w in workers if _alive(w)]
+    before = _lines(predictions)
+    # An interrupted instance is not a finished one: no prediction, no result for it.
+    assert len(before) < len(rows)
+    final = _orch_batch(tmp_path, dataset)
+    assert final.wait(120) == 0, (tmp_path / "batch.err").read_text()[-2000:]
+    ids = [json.loads(line)["instance_id"] for line in _lines(predictions)]
+    assert sorted(ids) == sorted(r["instance_id"] for r in rows)
