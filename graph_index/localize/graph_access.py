@@ -19,6 +19,8 @@ NAMED_STRENGTH = 0.6
 SEARCH_TERMS = 30
 """Words sent to the graph's full-text search (the most salient of the issue)."""
 FILE_HIT_DECAY = (1.0, 0.5, 0.25)
+SEARCH_HITS = 400
+"""Symbol hits asked of the full-text search; files and functions are ranked from these."""
 """A file's lexical score: its best symbol hits, each worth less than the one before."""
 
 
@@ -60,6 +62,8 @@ class GraphAccess:
     def __init__(self, graph: CodeGraph, query: Callable[[str], str] = search_query):
         self.graph = graph
         self._query = query
+        self.hits = SEARCH_HITS
+        self.decay = FILE_HIT_DECAY
         self._node = lru_cache(maxsize=65536)(graph.node)
         self._search_cache: dict[str, list] = {}
 
@@ -110,7 +114,8 @@ class GraphAccess:
         top_classes = {n.id for n in sub.nodes if n.kind == NodeKind.CLASS and n.parent in modules}
         # Top-level definitions and methods of top-level classes: the granularity gold data uses.
         return [
-            Symbol(n.id, n.path, n.qualname, n.name, _kind(n), n.start_line, n.end_line)
+            Symbol(n.id, n.path, n.qualname, n.name, _kind(n), n.start_line, n.end_line,
+                   " ".join(filter(None, (n.signature, n.docstring))))
             for n in sub.nodes
             if n.path == path and n.kind in _DEF_KINDS and (n.parent in modules or n.parent in top_classes)
         ]
@@ -160,17 +165,17 @@ class GraphAccess:
 
     def lexical_files(self, issue_text: str, k: int) -> dict[str, float]:
         per_file: dict[str, list[float]] = {}
-        for hit in self._search(issue_text, max(k, 400)):
+        for hit in self._search(issue_text, SEARCH_HITS)[: self.hits]:
             per_file.setdefault(hit.node.path, []).append(hit.score)
         out = {}
         for path, scores in per_file.items():
             scores.sort(reverse=True)
-            out[path] = sum(w * s for w, s in zip(FILE_HIT_DECAY, scores, strict=False))
+            out[path] = sum(w * s for w, s in zip(self.decay, scores, strict=False))
         return dict(sorted(out.items(), key=lambda kv: -kv[1])[:k])
 
     def lexical_functions(self, issue_text: str, k: int) -> dict[str, float]:
         out: dict[str, float] = {}
-        for hit in self._search(issue_text, max(k, 400)):
+        for hit in self._search(issue_text, SEARCH_HITS)[: self.hits]:
             if hit.node.kind not in (NodeKind.FUNCTION, NodeKind.TEST):
                 continue
             sym = self._symbol(hit.node)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import structlog
 
 from graph_index.localize.access import RepoAccess
+from graph_index.localize.bm25 import BM25
 from graph_index.localize.issue import IN_BACKTICKS, extract
 from graph_index.localize.models import FileHit, FunctionHit, Localization
 from graph_index.localize.scoring import (
@@ -135,10 +138,18 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     for sym_list in symbols_of.values():
         for s in sym_list:
             kinds[s.id] = s.kind
+    local_docs: dict[str, Counter[str]] = {}
     for path, _score in file_rank[:CANDIDATE_FILES_FOR_FUNCTIONS]:
         for s in access.file_symbols(path):
             kinds[s.id] = s.kind
             fev.append(Evidence(s.id, "file", prior[path], f"in ranked file {path}"))
+            if s.kind != "class":
+                local_docs[s.id] = Counter(tokenize(s.qualname + " " + s.text))
+    if w.func_local and local_docs:
+        # The full-text search returns few of a big repository's functions; inside the ranked
+        # files, rank every function by its name, signature and docstring.
+        local = BM25(local_docs).scores(tokenize(issue_text))
+        fev += lexical_evidence({k: v for k, v in local.items() if v > 0}, "in-file BM25", "local")  # type: ignore[arg-type]
     for sid in lex_funcs:
         path = _path_of(sid)
         if path in prior:

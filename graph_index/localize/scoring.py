@@ -33,7 +33,9 @@ class Weights:
     func_file_prior: float = 1.0
     func_identifier: float = 1.0
     func_frame: float = 0.8
-    func_neighbour: float = 0.4
+    func_neighbour: float = 0.0
+    func_local: float = 0.3
+    """In-file BM25 over the names, signatures and docstrings of the ranked files' functions."""
     # Per-kind caps on summed evidence weight, before the kind's multiplier.
     caps: Mapping[str, float] = field(
         default_factory=lambda: {"identifier": 2.0, "frame": 1.5, "path": 1.0, "module": 1.0, "test": 1.0}
@@ -142,12 +144,12 @@ def module_evidence(dotted: Iterable[str], module_path: Mapping[str, str]) -> li
     return out
 
 
-def lexical_evidence(scores: Mapping[str, float], label: str = "BM25") -> list[Evidence]:
+def lexical_evidence(scores: Mapping[str, float], label: str = "BM25", kind: str = "lexical") -> list[Evidence]:
     """Lexical scores normalized to the best one, so weights mean the same for every issue."""
     if not scores:
         return []
     top = max(scores.values()) or 1.0
-    return [Evidence(t, "lexical", s / top, f"{label} {s:.2f}") for t, s in scores.items()]
+    return [Evidence(t, kind, s / top, f"{label} {s:.2f}") for t, s in scores.items()]
 
 
 def combine(evidence: Iterable[Evidence], multipliers: Mapping[str, float], caps: Mapping[str, float]) -> dict[str, float]:
@@ -183,6 +185,7 @@ def func_multipliers(w: Weights) -> dict[str, float]:
         "identifier": w.func_identifier,
         "frame": w.func_frame,
         "neighbour": w.func_neighbour,
+        "local": w.func_local,
         "test": w.test_link,
     }
 
