@@ -260,3 +260,22 @@ def test_search_query_is_the_same_whatever_the_hash_seed() -> None:
         for seed in ("1", "2", "3", "4")
     }
     assert len(outs) == 1
+
+
+def test_in_file_bm25_orders_functions_of_a_ranked_file() -> None:
+    # Only the file prior and the in-file BM25 count: the docstring decides among equals.
+    view = RepoView(
+        files={"calc/ops.py": "ops"},
+        symbols={
+            s.id: s
+            for s in (
+                Symbol("calc/ops.py:add", "calc/ops.py", "add", "add", "function", 1, 2, "def add(a, b): Sum two numbers."),
+                Symbol("calc/ops.py:mod", "calc/ops.py", "mod", "mod", "function", 3, 4,
+                       "def mod(a, b): Remainder of a division; negative divisors round toward zero."),
+            )
+        },
+    )
+    w = Weights(func_lexical=0.0, func_identifier=0.0, func_local=1.0)
+    loc = localize_with(ViewAccess(view), "calc/ops.py gives the wrong remainder for negative divisors", top_k=2, weights=w)
+    assert [f.id for f in loc.functions] == ["calc/ops.py:mod", "calc/ops.py:add"]
+    assert any(e.startswith("in-file BM25") for e in loc.functions[0].evidence)
