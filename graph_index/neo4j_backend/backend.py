@@ -158,9 +158,9 @@ class Neo4jGraph:
                 uids[uid] = i
         if not uids:
             return {}
-        rows = self.conn.rows(f"UNWIND $uids AS u MATCH (n:Code {{uid: u}}) RETURN {RETURN_NODE} AS n",
-                              uids=list(uids))
-        return {r["n"]["id"]: node_from(r["n"]) for r in rows}
+        rows = self.conn.values(f"UNWIND $uids AS u MATCH (n:Code {{uid: u}}) RETURN collect({RETURN_NODE})",
+                                uids=list(uids))[0][0]
+        return {n["id"]: node_from(n) for n in rows}
 
     def node(self, node_id: str) -> Node | None:
         return self._nodes([node_id]).get(node_id)
@@ -216,10 +216,11 @@ class Neo4jGraph:
         types = "|".join(sorted(k.value for k in kinds)) if kinds is not None else ""
         rel = f"[r:{types}]" if types else "[r]"
         pattern = f"(a:Sym {{key: k}})-{rel}->(b:Sym)" if direction == "out" else f"(a:Sym {{key: k}})<-{rel}-(b:Sym)"
+        # One collected row: the driver's per-record cost dominates wide traversals otherwise.
         rows = self.conn.values(
-            f"UNWIND $keys AS k MATCH {pattern} WHERE r.g IN $g RETURN a.id, type(r), b.id, r.line",
+            f"UNWIND $keys AS k MATCH {pattern} WHERE r.g IN $g RETURN collect([a.id, type(r), b.id, r.line])",
             keys=[self.view.layout.anchor(i) for i in ids], g=self.view.groups,
-        )
+        )[0][0]
         best: dict[tuple, Edge] = {}
         for a, kind, b, line in rows:
             e = Edge(a, b, EdgeKind(kind), line) if direction == "out" else Edge(b, a, EdgeKind(kind), line)

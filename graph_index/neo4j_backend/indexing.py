@@ -45,8 +45,8 @@ def load_view(conn: Connection, repo: str, repo_name: str, commit_key: str) -> t
         "MATCH (c:Commit {key: $key}) MATCH (v:View {key: c.view}) RETURN c.commit AS commit, v {.*} AS v",
         key=f"{repo}|{commit_key}",
     )
-    if not rows:
-        return None
+    if not rows or rows[0]["v"].get("format") != FORMAT:
+        return None  # a view another version wrote names units by other keys: index it again
     v = rows[0]["v"]
     layout = ViewLayout(repo, repo_name, dict(zip(v["paths"], v["shas"], strict=True)))
     return BoundView(v["key"], layout, dict(zip(v["group_units"], v["groups"], strict=True))), rows[0]["commit"]
@@ -166,7 +166,7 @@ def index_view(
     n_refs = sum(stored_uses(facts[f.sha][5]) for f in files)
     errors = sum(facts[f.sha][1] for f in files)
     w.put_view(view_key, {
-        "paths": [f.path for f in files], "shas": [f.sha for f in files],
+        "format": FORMAT, "paths": [f.path for f in files], "shas": [f.sha for f in files],
         "group_units": sorted(plan.unit_group), "groups": [plan.unit_group[u] for u in sorted(plan.unit_group)],
         "n_docs": plan.n_docs, "n_tokens": plan.n_tokens,
     })
