@@ -39,12 +39,18 @@ class BoundView:
         self.path_of_unit = {u: p for p, u in layout.unit_of_path.items()}
 
 
-def load_view(conn: Connection, repo: str, repo_name: str, commit_key: str) -> tuple[BoundView, str | None] | None:
-    """The view an indexed commit (or working tree) points at, and its commit sha."""
-    rows = conn.rows(
-        "MATCH (c:Commit {key: $key}) MATCH (v:View {key: c.view}) RETURN c.commit AS commit, v {.*} AS v",
-        key=f"{repo}|{commit_key}",
-    )
+def load_view(
+    conn: Connection, repo: str, repo_name: str, commit_key: str | None, view_key: str | None = None
+) -> tuple[BoundView, str | None] | None:
+    """The view an indexed commit (or working tree) points at, and its commit sha; or the view
+    `view_key` names."""
+    if view_key is not None:
+        rows = conn.rows("MATCH (v:View {key: $key}) RETURN null AS commit, v {.*} AS v", key=view_key)
+    else:
+        rows = conn.rows(
+            "MATCH (c:Commit {key: $key}) MATCH (v:View {key: c.view}) RETURN c.commit AS commit, v {.*} AS v",
+            key=f"{repo}|{commit_key}",
+        )
     if not rows or rows[0]["v"].get("format") != FORMAT:
         return None  # a view another version wrote names units by other keys: index it again
     v = rows[0]["v"]
@@ -127,6 +133,38 @@ def index_view(
     files = [f for f in listing.files if f.sha in facts]
     skipped = listing.skipped + len(listing.files) - len(files)
     layout = ViewLayout(writer.repo, repo.name, {f.path: f.sha for f in files})
+    key = listing.commit or f"worktree:{repo}"
+    n_syms = sum(len(facts[f.sha][4]) for f in files)
+    n_refs = sum(stored_uses(facts[f.sha][5]) for f in files)
+    errors = sum(facts[f.sha][1] for f in files)
+
+    def finish(view: BoundView, written: tuple[int, int]) -> tuple[IndexStats, BoundView]:
+        w.put_commit(f"{writer.repo}|{key}", {
+            "view": view.key, "commit": listing.commit, "path": str(repo), "indexed_at": time.time(),
+            "skipped": skipped,
+        })
+        n_dirs = len(layout.dirs) + (1 if files else 0)  # as ViewGraph.dirs, which holds the root too
+        stats = IndexStats(
+            repo=str(repo), commit=listing.commit, index_path=index_path,
+            files_total=len(files), files_parsed=len(new) - binary, files_reused=len(listing.files) - len(new),
+            files_skipped=skipped, files_with_errors=errors,
+            nodes=1 + n_dirs + len(files) + n_syms, edges=n_dirs + len(files) + n_syms + n_refs,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+        log.info("indexed", backend="neo4j", units_written=written[0], groups_written=written[1], phases=phases,
+                 **{k: v for k, v in stats.to_dict().items() if k != "repo"})
+        return stats, view
+
+    # The view is a function of the tree: a tree indexed before (another commit, the same working
+    # tree again) needs no resolution and no write but its commit.
+    tree = digest(FORMAT, writer.repo, repo.name, *sorted(f"{f.path}\0{f.sha}" for f in files))
+    same = writer.conn.values("MATCH (v:View {repo: $repo, tree: $tree}) RETURN v.key LIMIT 1",
+                              repo=writer.repo, tree=tree)
+    if same:
+        found = load_view(writer.conn, writer.repo, repo.name, None, view_key=same[0][0])
+        if found is not None:
+            phase("reuse_view")
+            return finish(found[0], (0, 0))
     vg = view_graph(repo.name, layout, facts)
     done_units = w.existing("Unit", layout.units(), "done")
     todo = [u for u in layout.units() if done_units.get(u) is not True]
@@ -162,31 +200,12 @@ def index_view(
         raise
     phase("write_groups")
     view_key = digest(writer.repo, repo.name, *plan.view_groups_sorted_str())
-    n_syms = sum(len(facts[f.sha][4]) for f in files)
-    n_refs = sum(stored_uses(facts[f.sha][5]) for f in files)
-    errors = sum(facts[f.sha][1] for f in files)
     w.put_view(view_key, {
-        "format": FORMAT, "paths": [f.path for f in files], "shas": [f.sha for f in files],
+        "format": FORMAT, "tree": tree, "paths": [f.path for f in files], "shas": [f.sha for f in files],
         "group_units": sorted(plan.unit_group), "groups": [plan.unit_group[u] for u in sorted(plan.unit_group)],
         "n_docs": plan.n_docs, "n_tokens": plan.n_tokens,
     })
-    key = listing.commit or f"worktree:{repo}"
-    w.put_commit(f"{writer.repo}|{key}", {
-        "view": view_key, "commit": listing.commit, "path": str(repo), "indexed_at": time.time(),
-        "skipped": skipped,
-    })
-    n_dirs = len(vg.dirs)
-    stats = IndexStats(
-        repo=str(repo), commit=listing.commit, index_path=index_path,
-        files_total=len(files), files_parsed=len(new) - binary, files_reused=len(listing.files) - len(new),
-        files_skipped=skipped, files_with_errors=errors,
-        nodes=1 + n_dirs + len(files) + n_syms, edges=n_dirs + len(files) + n_syms + n_refs,
-        seconds=round(time.perf_counter() - started, 3),
-    )
-    log.info("indexed", backend="neo4j", units_written=len(todo), groups_written=len(todo_groups),
-             phases=phases,
-             **{k: v for k, v in stats.to_dict().items() if k != "repo"})
-    return stats, BoundView(view_key, layout, dict(plan.unit_group))
+    return finish(BoundView(view_key, layout, dict(plan.unit_group)), (len(todo), len(todo_groups)))
 
 
 def delete_commit(writer: Writer, repo_name: str, key: str) -> list[str]:

@@ -41,6 +41,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX orch_unit_repo IF NOT EXISTS FOR (n:Unit) ON (n.repo)",
     "CREATE INDEX orch_group_repo IF NOT EXISTS FOR (n:Group) ON (n.repo)",
     "CREATE INDEX orch_view_repo IF NOT EXISTS FOR (n:View) ON (n.repo)",
+    "CREATE INDEX orch_view_tree IF NOT EXISTS FOR (n:View) ON (n.tree)",
     "CREATE INDEX orch_commit_repo IF NOT EXISTS FOR (n:Commit) ON (n.repo)",
     # Relationship indexes on the group key: deleting a view or redoing an interrupted group
     # finds its relationships without scanning the store.

@@ -320,3 +320,23 @@ def test_a_dead_indexers_claims_are_taken_over(neo4j_server, fixture_repo, tmp_p
     assert g.cypher("MATCH (n:Code {repo: $repo}) WHERE n.uid ENDS WITH '|leftover' RETURN count(n) AS n") == [{"n": 0}]
     g.close()
     emb.close()
+
+
+def test_a_tree_indexed_before_is_reused_whole(neo4j_server, fixture_repo, tmp_path) -> None:
+    """The same tree again (the commit twice, or a clean working tree) writes only its commit."""
+    repo = fixture_repo("python", with_git=True)
+    g = open_graph(neo_settings(neo4j_server), repo)
+    first = g.index(repo, "HEAD")
+    before = _counts(g)
+    again = g.index(repo, "HEAD")
+    worktree = g.index(repo)  # same content as HEAD
+    assert _counts(g) == before
+    for stats in (again, worktree):
+        assert (stats.nodes, stats.edges, stats.files_total, stats.files_parsed) == (
+            first.nodes, first.edges, first.files_total, 0)
+    assert g.commit is None
+    emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo)
+    emb.index(repo)
+    assert dump(g) == dump(emb)
+    g.close()
+    emb.close()
