@@ -230,12 +230,23 @@ class DockerSandbox(GitWorkspace):
 
             reader = threading.Thread(target=pump, args=(stream,), daemon=True)
             reader.start()
-            reader.join(timeout)
-            timed_out = reader.is_alive()
-            if timed_out:
-                self.log.warning("sandbox.timeout", timeout=timeout, cmd=cmd[:200])
-                self._kill_all()
-                reader.join(30)
+            deadline = start + timeout
+            timed_out = False
+            while True:
+                reader.join(max(0.0, min(0.5, deadline - time.monotonic())))
+                if not reader.is_alive():
+                    break
+                if time.monotonic() >= deadline:
+                    timed_out = True
+                    self.log.warning("sandbox.timeout", timeout=timeout, cmd=cmd[:200])
+                    self._kill_all()
+                    reader.join(30)
+                    break
+                # The command exited but a background child (`server &`) still holds its stdout:
+                # the stream would stay open until that child dies, so stop reading.
+                if not api.exec_inspect(exec_id).get("Running", True):
+                    reader.join(1.0)
+                    break
             duration = time.monotonic() - start
             if failure and not timed_out:
                 raise SandboxError(f"lost the command stream: {type(failure[0]).__name__}: {failure[0]}")

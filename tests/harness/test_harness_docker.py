@@ -116,7 +116,7 @@ def test_sandbox_start_cost(docker_client, base_image) -> None:
 
 
 def test_unreachable_registry_falls_back_to_the_local_base(docker_client, base_image, tmp_path) -> None:
-    from harness.images import ImageBuildError, ImageBuilder
+    from harness.images import ImageBuilder, ImageBuildError
     from harness.specs import EnvSpec
 
     # A registry on a closed loopback port: the pull fails at once, and only loopback is touched.
@@ -126,3 +126,8 @@ def test_unreachable_registry_falls_back_to_the_local_base(docker_client, base_i
     strict = ImageBuilder(docker_client, tmp_path, base_source="registry", registry_image="127.0.0.1:1/orch-none:{python}")
     with pytest.raises(ImageBuildError, match="base image"):
         strict.ensure_base_for(spec)
+
+
+def test_background_children_do_not_hold_a_command_open(sandbox) -> None:
+    r = sandbox.run("sleep 120 & echo started", timeout=60)
+    assert r.exit_code == 0 and not r.timed_out and r.duration < 10 and r.stdout == "started\n"
