@@ -92,6 +92,12 @@ def _row(node: Node, unit: str, repo: str, idx: int, sha: str, sym: tuple | None
     return {"uid": f"{unit}|{node.id}", "label": str(node.kind).capitalize(), "props": props}
 
 
+def edge_rows(layout: ViewLayout, edges: list[Edge]) -> list[tuple]:
+    """A group's relationship rows: (src anchor, dst anchor, kind, line), sorted."""
+    anchor = layout.anchor
+    return sorted({(anchor(e.src), anchor(e.dst), str(e.kind), e.line) for e in edges})
+
+
 def materialize(
     layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], write_units: set[str] | None = None,
     blob_ntok: dict[str, int] | None = None,
@@ -100,21 +106,26 @@ def materialize(
     plan = Plan()
     repo = layout.repo
     anchor = layout.anchor
+    # Resolving every file is the one cost that does not shrink with the change; forked workers
+    # were tried and lost (each re-loads tables and re-fills its memo).
+    file_rows = {p: edge_rows(layout, file_edges(vg, p)) for p in sorted(layout.shas)}
 
-    def add(unit: str, nodes: list[tuple[Node, int, str, tuple | None]], edges: list[Edge] | None = None) -> None:
-        if edges is None:
-            edges = [e for node, *_ in nodes for e in vg._out_edges(node.id)]
-        rows = sorted({(anchor(e.src), anchor(e.dst), str(e.kind), e.line) for e in edges})
+    def add(unit: str, make_nodes, rows: list[tuple] | None = None) -> None:
+        nodes: list[tuple[Node, int, str, tuple | None]] | None = None
+        if rows is None:
+            nodes = make_nodes()
+            rows = edge_rows(layout, [e for node, *_ in nodes for e in vg._out_edges(node.id)])
         g = group_key(unit, rows)
         plan.unit_group[unit] = g
         plan.groups[g] = rows
         if write_units is None or unit in write_units:
+            nodes = nodes if nodes is not None else make_nodes()
             plan.unit_nodes[unit] = [_row(n, unit, repo, idx, sha, sym) for n, idx, sha, sym in nodes]
             plan.unit_anchors[unit] = [[anchor(n.id), n.id, n.name, str(n.kind)] for n, *_ in nodes]
 
-    add(layout.repo_unit, [(vg._make_node(("repo",)), -1, "", None)])
+    add(layout.repo_unit, lambda: [(vg._make_node(("repo",)), -1, "", None)])
     for d in sorted(layout.dirs):
-        add(layout.dir_unit(d), [(vg._make_node(("dir", d)), -1, "", None)])
+        add(layout.dir_unit(d), lambda d=d: [(vg._make_node(("dir", d)), -1, "", None)])
     seen_shas: set[str] = set()
     for path in sorted(layout.shas):
         sha = layout.shas[path]
@@ -123,7 +134,10 @@ def materialize(
             seen_shas.add(sha)
             plan.n_docs += len(syms)
             plan.n_tokens += blob_ntok[sha] if blob_ntok and sha in blob_ntok else blob_tokens(syms)
-        nodes: list[tuple[Node, int, str, tuple | None]] = [(vg._make_node(("file", path)), -1, sha, None)]
-        nodes += [(vg._sym_node(path, i), i, sha, syms[i]) for i in range(len(syms))]
-        add(layout.unit_of_path[path], nodes, file_edges(vg, path))
+
+        def file_nodes(path: str = path, sha: str = sha, syms: list = syms) -> list:
+            return [(vg._make_node(("file", path)), -1, sha, None),
+                    *[(vg._sym_node(path, i), i, sha, syms[i]) for i in range(len(syms))]]
+
+        add(layout.unit_of_path[path], file_nodes, file_rows[path])
     return plan
