@@ -110,7 +110,8 @@ def make_eval_script(instance: Instance, spec: EnvSpec, nonce: str) -> str:
         "fi",
         f"echo '{START} {nonce}'",
         f"{spec.test_cmd} {directives}",
-        f'echo "{EXIT} {nonce}: $?"',
+        # the leading newline keeps the marker on its own line after output without a final newline
+        f'printf "\\n{EXIT} {nonce}: %s\\n" "$?"',
         f"echo '{END} {nonce}'",
         f"for f in {files}; do",
         '  if git cat-file -e HEAD:"$f" 2>/dev/null; then git checkout -q HEAD -- "$f"; else rm -f "$f"; fi',
