@@ -63,6 +63,7 @@ class GraphAccess:
         self.graph = graph
         self._query = query
         self.hits = SEARCH_HITS
+        self._file_symbols: dict[str, list[Symbol]] = {}
         self.decay = FILE_HIT_DECAY
         self._node = lru_cache(maxsize=65536)(graph.node)
         self._search_cache: dict[str, list] = {}
@@ -109,6 +110,11 @@ class GraphAccess:
         return node.path if node is not None and node.kind == NodeKind.MODULE else None
 
     def file_symbols(self, path: str) -> list[Symbol]:
+        if path not in self._file_symbols:
+            self._file_symbols[path] = self._load_file_symbols(path)
+        return list(self._file_symbols[path])
+
+    def _load_file_symbols(self, path: str) -> list[Symbol]:
         sub = self.graph.neighbors(path, depth=3, edge_kinds=[EdgeKind.DEFINES])
         modules = {n.id for n in sub.nodes if n.kind == NodeKind.MODULE}
         top_classes = {n.id for n in sub.nodes if n.kind == NodeKind.CLASS and n.parent in modules}
