@@ -3,6 +3,9 @@
 from graph_index.config import GraphSettings
 from graph_index.errors import GraphStoreError, NodeNotFoundError, NotIndexedError
 from graph_index.graph import CodeGraph, open_graph
+
+# Last: localization is written against the CodeGraph interface imported above.
+from graph_index.localize import FileHit, FunctionHit, Localization, localize  # noqa: E402
 from graph_index.models import (
     REPOSITORY_ID,
     Edge,
@@ -22,9 +25,12 @@ __all__ = [
     "CodeGraph",
     "Edge",
     "EdgeKind",
+    "FileHit",
+    "FunctionHit",
     "GraphSettings",
     "GraphStoreError",
     "IndexStats",
+    "Localization",
     "Node",
     "NodeKind",
     "NodeNotFoundError",
@@ -34,5 +40,6 @@ __all__ = [
     "SearchHit",
     "Subgraph",
     "is_unresolved",
+    "localize",
     "open_graph",
 ]

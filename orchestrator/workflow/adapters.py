@@ -155,21 +155,11 @@ class _Graph:
         return _plain(self._stats)
 
     def localize(self, issue_text: str, top_k: int) -> dict[str, Any]:
-        try:
-            # TODO(graph_index): export `localize` from the package root; the subpackage is used until then.
-            from graph_index.localize import localize
-        except ImportError:
-            localize = None
-        if localize is None:  # localization not available: rank files by the graph's BM25 search
-            files: dict[str, float] = {}
-            for h in self._graph.search(issue_text, k=top_k * 3):
-                path = h.node.path if hasattr(h, "node") else getattr(h, "path", "")
-                files[path] = max(files.get(path, 0.0), float(getattr(h, "score", 0.0)))
-            ranked = sorted(files.items(), key=lambda kv: -kv[1])[:top_k]
-            return {"files": [{"path": p, "score": sc, "evidence": ["bm25"]} for p, sc in ranked], "functions": []}
+        from graph_index import localize
+
         result = localize(self._graph, issue_text, top_k=top_k)
         # The `orch localize --json` contract, the shape the planner's prompt renders.
-        return _plain(result.to_json_dict() if hasattr(result, "to_json_dict") else result)
+        return _plain(result.to_json_dict())
 
     def close(self) -> None:
         self._graph.close()
