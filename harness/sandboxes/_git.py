@@ -47,9 +47,12 @@ class GitWorkspace:
         return full
 
     def _git(self, args: str) -> CommandResult:
-        result = self.run(f"git {args}", timeout=GIT_TIMEOUT, max_output=64 * 1024 * 1024)
+        return self._sh(f"git {args}", f"git {args.split()[0]}")
+
+    def _sh(self, cmd: str, label: str) -> CommandResult:
+        result = self.run(cmd, timeout=GIT_TIMEOUT, max_output=64 * 1024 * 1024)
         if not result.ok:
-            raise SandboxError(f"git {args.split()[0]} failed (exit {result.exit_code}): {result.output.strip()[-500:]}")
+            raise SandboxError(f"{label} failed (exit {result.exit_code}): {result.output.strip()[-500:]}")
         return result
 
     def apply_patch(self, diff: str) -> PatchResult:
@@ -67,5 +70,16 @@ class GitWorkspace:
         return self._git(f"add -A && git -c core.fileMode=false diff --cached --no-color {self.base_commit}").stdout
 
     def reset(self) -> None:
-        # No `clean -x`: ignored files include build artifacts an editable install depends on.
-        self._git(f"reset -q --hard {self.base_commit} && git clean -fdq")
+        # No `clean -x`: ignored files include build artifacts an editable install depends on. But
+        # an ignored __pycache__ survives, and Python trusts bytecode whose source has the same size
+        # and mtime in whole seconds: a source put back here and patched again within the second
+        # (candidates tried one after another) would run the previous patch's code. So the bytecode
+        # of every source that differs from the base goes first (best effort; the reset is what
+        # must succeed).
+        base = self.base_commit
+        changed = (
+            f"{{ git -c core.quotePath=false diff --name-only {base} -- '*.py'; "
+            "git -c core.quotePath=false ls-files --others --exclude-standard -- '*.py'; }"
+        )
+        drop = 'while IFS= read -r f; do rm -f "$(dirname "$f")/__pycache__/$(basename "$f" .py)".*.pyc "${f}c"; done'
+        self._sh(f"{changed} | {drop}; git reset -q --hard {base} && git clean -fdq", "git reset")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from harness.patching import UnsafePatch, check_patch
 from harness.sandboxes import LocalSandbox
+from tests.harness.conftest import CALC, git
 
 
 def _diff(path: str, body: str = "@@ -1 +1 @@\n-a\n+b\n") -> str:
@@ -53,6 +57,34 @@ def test_clean_apply_then_diff_and_reset(sandbox, calc_fixture) -> None:
     sandbox.reset()
     assert sandbox.diff() == ""
     assert "return a - b" in sandbox.read_file("calc.py")
+
+
+def test_reset_drops_bytecode_of_changed_sources(tmp_path: Path) -> None:
+    # Python trusts cached bytecode whose source has the same size and mtime (whole seconds), and a
+    # repository that ignores __pycache__ keeps it across `git clean`. Two patches of equal size
+    # applied within one second (a differential test does exactly that) must each run their own
+    # code; the mtime is pinned here to make the collision certain.
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / ".gitignore").write_text("__pycache__/\n")
+    (repo / "calc.py").write_text(CALC)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    sandbox = LocalSandbox(repo, "HEAD", memory=None, command_timeout=60)
+    try:
+        run = "python3 -c 'from calc import add; print(add(2, 3))'"
+        sandbox.write_file("calc.py", CALC.replace("return a - b", "return a + b"))
+        assert sandbox.run(run).stdout.strip() == "5"
+        source = Path(sandbox.workdir) / "calc.py"
+        first = source.stat()
+        sandbox.reset()
+        sandbox.write_file("calc.py", CALC.replace("return a - b", "return a * b"))
+        assert source.stat().st_size == first.st_size
+        os.utime(source, ns=(first.st_atime_ns, first.st_mtime_ns))
+        assert sandbox.run(run).stdout.strip() == "6"
+    finally:
+        sandbox.close()
 
 
 def test_fuzzy_fallback_applies_a_shifted_patch(sandbox, calc_fixture) -> None:
