@@ -9,7 +9,7 @@ from harness.grading import ResolvedStatus, TestStatus, Verdict, grade
 from harness.images import ImageBuildError, ImageInfo
 from harness.patching import UnsafePatch, check_patch
 from harness.sandbox import CommandResult, EngineUnavailable, PatchResult, Sandbox, SandboxError
-from harness.sandboxes import DockerSandbox, Limits, LocalSandbox
+from harness.sandboxes import DockerSandbox, Limits, LocalSandbox, connect, reap_orphans
 
 __all__ = [
     "CommandResult",
@@ -31,9 +31,11 @@ __all__ = [
     "build_base",
     "build_environment",
     "check_patch",
+    "connect",
     "evaluate_predictions",
     "grade",
     "list_environment_images",
     "load_instances",
     "load_predictions",
+    "reap_orphans",
 ]

@@ -76,13 +76,17 @@ def sandbox_opener(settings: OrchSettings, request: Any = None):
         return LocalSandbox(repo_path, commit, memory=h.memory, command_timeout=h.command_timeout)
 
     def open_docker(repo_path: Path, commit: str) -> Sandbox:
-        from harness import DockerSandbox, Limits, build_environment
+        from harness import DockerSandbox, Limits, build_environment, connect, reap_orphans
 
+        client = connect()
+        # A killed run (the one being resumed, say) could not remove its container; nothing else
+        # in `orch solve` would, so each docker run clears those whose owning process is gone.
+        reap_orphans(client)
         limits = Limits(cpus=h.cpus, memory=h.memory, pids=h.pids, command_timeout=h.command_timeout)
         if dataset is not None and instance_id:
             image = build_environment(dataset=dataset, instance_id=instance_id, settings=h)
-            return DockerSandbox(image, limits=limits, labels={"orch.role": "solve"})
-        sb = DockerSandbox(f"orch-base:{h.base_release}", limits=limits, labels={"orch.role": "solve"})
+            return DockerSandbox(image, limits=limits, labels={"orch.role": "solve"}, client=client)
+        sb = DockerSandbox(f"orch-base:{h.base_release}", limits=limits, labels={"orch.role": "solve"}, client=client)
         try:
             _load_repo(sb, repo_path, commit)
         except Exception:

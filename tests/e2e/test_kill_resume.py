@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,14 +18,24 @@ from tests.e2e.conftest import EXAMPLES, events
 PAGEKIT = EXAMPLES / "python-pagekit"
 
 
-def orch(tmp_path: Path, *args: str) -> list[str]:
+def orch(tmp_path: Path, sandbox: str, *args: str) -> list[str]:
     return [
         sys.executable, "-m", "orchestrator",
         "--set", f"run.runs_dir={tmp_path / 'runs'}",
         "--set", f"graph.index_dir={tmp_path / 'index'}",
-        "--set", "harness.sandbox=local",
+        "--set", f"harness.sandbox={sandbox}",
         *args,
     ]
+
+
+def _containers_of(request: pytest.FixtureRequest, sandbox: str, pid: int) -> list:
+    """The docker sandboxes process `pid` started (none on the local sandbox)."""
+    if sandbox != "docker":
+        return []
+    from harness.sandboxes.docker import OWNER_LABEL
+
+    client = request.getfixturevalue("docker_client")
+    return client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={socket.gethostname()}:{pid}"})
 
 
 def _wait_for(path: Path, predicate, timeout: float = 90.0) -> None:
@@ -50,7 +61,12 @@ def _wait_for(path: Path, predicate, timeout: float = 90.0) -> None:
     ],
 )
 def test_killed_run_resumes_without_redoing_completed_nodes(
-    tmp_path: Path, kill_at: str, calls_before: int, done_before: set[str]
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    sandbox_kind: str,
+    kill_at: str,
+    calls_before: int,
+    done_before: set[str],
 ) -> None:
     # The killed process cannot clean up its local sandbox (a worktree under TMPDIR): keep it
     # inside tmp_path so it goes with the test's own directory.
@@ -58,9 +74,13 @@ def test_killed_run_resumes_without_redoing_completed_nodes(
     scratch.mkdir()
     env = {**{k: v for k, v in os.environ.items() if k != "ORCH_CONFIG"}, "TMPDIR": str(scratch)}
     proc = subprocess.Popen(
-        orch(tmp_path, "--set", "workflow.step_delay=1.0", "solve", "--issue", str(PAGEKIT / "ISSUE.md"),
+        orch(tmp_path, sandbox_kind, "--set", "workflow.step_delay=1.0", "solve", "--issue", str(PAGEKIT / "ISSUE.md"),
              "--repo", str(PAGEKIT / "repo"), "--model", f"scripted:{PAGEKIT}/session.yaml", "--run-id", "killed"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    # Whatever the resume below does, the killed process's docker sandbox does not outlive the test.
+    request.addfinalizer(
+        lambda: [c.remove(force=True, v=True) for c in _containers_of(request, sandbox_kind, proc.pid)]
     )
     run_dir = tmp_path / "runs" / "killed"
     try:
@@ -70,18 +90,22 @@ def test_killed_run_resumes_without_redoing_completed_nodes(
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
+        orphans = _containers_of(request, sandbox_kind, proc.pid)
     assert proc.returncode == -signal.SIGKILL
+    assert len(orphans) == (sandbox_kind == "docker")  # SIGKILL left the run's container behind
     killed = json.loads((run_dir / "summary.json").read_text())
     assert killed["status"] == "running"  # what a killed run leaves behind ...
-    listed = subprocess.run(orch(tmp_path, "runs", "list", "--json"), capture_output=True, text=True, env=env)
+    listed = subprocess.run(orch(tmp_path, sandbox_kind, "runs", "list", "--json"), capture_output=True, text=True, env=env)
     assert json.loads(listed.stdout)[0]["status"] == "interrupted"  # ... and how readers show it
     assert sum(1 for e in events(run_dir) if e["kind"] == "model_call") == calls_before
 
-    out = subprocess.run(orch(tmp_path, "solve", "--resume", "killed", "--json"),
+    out = subprocess.run(orch(tmp_path, sandbox_kind, "solve", "--resume", "killed", "--json"),
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
     assert result["status"] == "resolved" and result["model_calls"] == 9
+    assert json.loads((run_dir / "summary.json").read_text())["sandbox"] == sandbox_kind
+    assert _containers_of(request, sandbox_kind, proc.pid) == []  # the resumed run reaped it
 
     evs = events(run_dir)
     resume_at = next(i for i, e in enumerate(evs) if e["kind"] == "run" and e["data"].get("action") == "resume")

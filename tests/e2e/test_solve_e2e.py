@@ -77,13 +77,14 @@ def test_js_example_resolves_on_local_sandbox(tmp_path: Path) -> None:
     assert "[^A-Za-z0-9]+" in result.patch
 
 
-def test_budget_exhausted_stops_cleanly_then_resumes(tmp_path: Path) -> None:
-    settings = e2e_settings(tmp_path, "local")
+def test_budget_exhausted_stops_cleanly_then_resumes(tmp_path: Path, sandbox_kind: str) -> None:
+    settings = e2e_settings(tmp_path, sandbox_kind)
     first = run_solve(pagekit_request(run_id="capped", budgets=Budgets(steps=4)), settings)
     assert first.status == SolveStatus.BUDGET_EXHAUSTED, first.message
     assert first.model_calls == 4 and "step limit" in first.message
     summary = json.loads((first.run_dir / "summary.json").read_text())
     assert summary["resumable"] is True and summary["status"] == "budget_exhausted"
+    assert summary["sandbox"] == sandbox_kind
     assert summary["nodes_completed"][-1] == "advance"  # planner and tester finished, coder refused
     assert not (first.run_dir / "patch.diff").exists()
 
@@ -96,8 +97,8 @@ def test_budget_exhausted_stops_cleanly_then_resumes(tmp_path: Path) -> None:
     assert not redone & {"ingest", "index", "localize", "plan", "reproduce"}
 
 
-def test_patch_that_never_applies_ends_failed(tmp_path: Path) -> None:
-    settings = e2e_settings(tmp_path, "local", **{"workflow.roles": "json"})
+def test_patch_that_never_applies_ends_failed(tmp_path: Path, sandbox_kind: str) -> None:
+    settings = e2e_settings(tmp_path, sandbox_kind, **{"workflow.roles": "json"})
     result = run_solve(pagekit_request(SESSIONS / "patch_never_applies.yaml"), settings)
     assert result.status == SolveStatus.FAILED
     assert "no candidate produced an applicable change" in result.message
