@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from loopback_openai import FakeOpenAI, completion, error, ok, raw, slow
@@ -142,14 +144,11 @@ def test_bad_model_names_are_clear(name: str, needle: str) -> None:
         build_model_client(ModelSettings(name=name), RunBudget(BudgetLimits()), env={})
 
 
-def test_missing_optional_provider_package_says_what_to_install() -> None:
-    try:
-        import langchain_ollama  # noqa: F401
-    except ImportError:
-        with pytest.raises(ModelConfigError, match=r"pip install 'orch\[ollama\]'"):
-            build_model_client(ModelSettings(name="ollama:llama3.1:8b"), RunBudget(BudgetLimits()), env={})
-    else:
-        assert build_model_client(ModelSettings(name="ollama:llama3.1:8b"), RunBudget(BudgetLimits()), env={})
+def test_missing_optional_provider_package_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A None entry in sys.modules makes `import langchain_ollama` fail, as on a machine without the extra.
+    monkeypatch.setitem(sys.modules, "langchain_ollama", None)
+    with pytest.raises(ModelConfigError, match=r"pip install 'orch\[ollama\]'"):
+        build_model_client(ModelSettings(name="ollama:llama3.1:8b"), RunBudget(BudgetLimits()), env={})
 
 
 def test_retry_policy_backoff_is_exponential_and_capped() -> None:
