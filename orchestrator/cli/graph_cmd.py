@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -20,6 +22,20 @@ def register(root: typer.Typer) -> None:
     root.command("search")(search)
     root.command("localize")(localize)
     root.add_typer(graph_app, name="graph")
+
+
+@contextmanager
+def _graph(
+    ctx: typer.Context, repo: Path, commit: str | None, backend: str | None, rebuild: bool = False
+) -> Iterator[CodeGraph]:
+    """An open graph for one command; store errors become one line and exit 1, and it is always closed."""
+    g = _open(ctx, repo, commit, backend, rebuild)
+    try:
+        yield g
+    except GraphStoreError as exc:
+        fail(str(exc), EXIT_FAILED)
+    finally:
+        g.close()
 
 
 def _open(ctx: typer.Context, repo: Path, commit: str | None, backend: str | None, rebuild: bool = False) -> CodeGraph:
@@ -43,13 +59,8 @@ def index(
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as JSON."),
 ) -> None:
     """Parse a repository with tree-sitter into the code graph (incremental, content-addressed)."""
-    g = _open(ctx, path, None, graph, rebuild)
-    try:
+    with _graph(ctx, path, None, graph, rebuild) as g:
         stats = g.index(path, commit)
-    except GraphStoreError as exc:
-        fail(str(exc), EXIT_FAILED)
-    finally:
-        g.close()
     if as_json:
         typer.echo(json.dumps(stats.to_dict(), indent=2))
         return
@@ -72,13 +83,8 @@ def search(
     as_json: bool = typer.Option(False, "--json", help="Print hits as JSON."),
 ) -> None:
     """Full-text (BM25) search over the code graph."""
-    g = _open(ctx, repo, commit, graph)
-    try:
+    with _graph(ctx, repo, commit, graph) as g:
         hits = g.search(text, k)
-    except GraphStoreError as exc:
-        fail(str(exc), EXIT_FAILED)
-    finally:
-        g.close()
     if as_json:
         typer.echo(json.dumps([h.to_dict() for h in hits], indent=2))
         return
@@ -108,8 +114,7 @@ def localize(
         text = issue.read_text(encoding="utf-8", errors="replace")
     else:
         fail(f"issue file not found: {issue}", EXIT_USAGE)
-    g = _open(ctx, repo, commit, graph)
-    try:
+    with _graph(ctx, repo, commit, graph) as g:
         if commit is None:
             g.index(repo, None)  # incremental: only files whose content changed are parsed
         else:
@@ -118,10 +123,6 @@ def localize(
             except NotIndexedError:
                 g.index(repo, commit)
         result = run_localize(g, text, top_k=top)
-    except GraphStoreError as exc:
-        fail(str(exc), EXIT_FAILED)
-    finally:
-        g.close()
     if as_json:
         typer.echo(json.dumps(result.to_json_dict(), indent=2))
         return
@@ -147,8 +148,7 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print the node and its edges as JSON."),
 ) -> None:
     """Show one node with its edges."""
-    g = _open(ctx, repo, commit, graph)
-    try:
+    with _graph(ctx, repo, commit, graph) as g:
         node = g.node(node_id)
         if node is None:
             matches = g.symbol(node_id)
@@ -157,10 +157,6 @@ def show(
                 fail(f"no node {node_id!r}{hint}", EXIT_FAILED)
             node = matches[0]
         edges = g.edges(node.id)
-    except GraphStoreError as exc:
-        fail(str(exc), EXIT_FAILED)
-    finally:
-        g.close()
     if as_json:
         typer.echo(json.dumps({"node": node.to_dict(), "edges": [e.to_dict() for e in edges]}, indent=2))
         return
