@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from orchestrator.cli.context import EXIT_FAILED, EXIT_USAGE, state
+from orchestrator.config.loader import OPTION_SOURCE
 
 
 def register(root: typer.Typer) -> None:
@@ -49,8 +50,10 @@ def solve(
     except ValueError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_USAGE) from None
+    # On --resume these win over the settings the run was started with (settings.json).
+    explicit = [key for key, source in loaded.sources.items() if source.startswith(OPTION_SOURCE)]
     with Progress(sys.stderr) as progress:
-        result = run_solve(request, loaded.settings, progress=progress)
+        result = run_solve(request, loaded.settings, progress=progress, explicit=explicit)
     if as_json:
         typer.echo(result.model_dump_json(indent=2))
     else:
@@ -62,5 +65,7 @@ def solve(
     if result.status == SolveStatus.ERROR_INPUT:
         typer.secho(f"error: {result.message}", err=True, fg=typer.colors.RED)
         raise typer.Exit(EXIT_USAGE)
+    if result.status == SolveStatus.ERROR_INFRA:
+        typer.secho(f"error: {result.message}", err=True, fg=typer.colors.RED)
     if result.status not in (SolveStatus.RESOLVED,):
         raise typer.Exit(EXIT_FAILED)

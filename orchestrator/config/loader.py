@@ -22,6 +22,8 @@ ENV_PREFIX = "ORCH_"
 # (ORCH_GRAPH__INDEX_DIR -> graph.index_dir).
 ENV_SEPARATOR = "__"
 DEFAULT_SOURCE = "built-in default"
+# Sources of values given on the command line (--set and command options) start with this.
+OPTION_SOURCE = "option "
 
 
 class ConfigError(Exception):
@@ -91,7 +93,7 @@ def load_settings(
         if value is None:
             continue
         parsed = _parse_scalar(value) if isinstance(value, str) else value
-        _set_path(merged, sources, key, parsed, f"option {key}")
+        _set_path(merged, sources, key, parsed, f"{OPTION_SOURCE}{key}")
 
     try:
         settings = OrchSettings.model_validate(merged)

@@ -13,6 +13,8 @@ PREDICTION = "prediction.jsonl"
 SUMMARY = "summary.json"
 REQUEST = "request.json"
 CHECKPOINTS = "checkpoints.sqlite"
+# The settings that define the run and its checkpoint thread, reused on resume.
+SETTINGS = "settings.json"
 
 # Status written while a run is under way; a summary still saying this after the process is
 # gone means the run was killed and can be resumed.

@@ -4,27 +4,34 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
+from collections.abc import Collection
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
-from langgraph.checkpoint.sqlite import SqliteSaver
+from pydantic import ValidationError
 
 from orchestrator.logs import bind_context, run_log_file
 from orchestrator.progress import Progress
 from orchestrator.records import RunRecorder, RunSummary, new_run_id
-from orchestrator.records.model import CHECKPOINTS, REQUEST, RUNNING
+from orchestrator.records.model import REQUEST, RUNNING, SETTINGS, TRAJECTORY
 from orchestrator.records.writer import utc_now
 from orchestrator.workflow import adapters
 from orchestrator.workflow.api import SolveRequest, SolveResult, SolveStatus
+from orchestrator.workflow.checkpointers import CheckpointerConfigError, describe, open_checkpointer
 from orchestrator.workflow.graph import build_graph
 from orchestrator.workflow.routing import Limits
+from orchestrator.workflow.run_settings import (
+    SavedRunSettings,
+    SavedSettingsError,
+    new_thread_id,
+    resumed_settings,
+    saved_run_settings,
+)
 from orchestrator.workflow.services import InfraError, Services
-from orchestrator.workflow.state import CHECKPOINT_TYPES, SolveState, Spend
+from orchestrator.workflow.state import SolveState, Spend
 
 if TYPE_CHECKING:
     from orchestrator.config import OrchSettings
@@ -85,28 +92,32 @@ def _hint(request: SolveRequest) -> str:
     return (path.parent.name if generic and path.parent.name else path.stem) if "/" in ref else ref
 
 
-def _checkpointer(settings: OrchSettings, run_dir: Path, stack: ExitStack) -> Any:
-    """SQLite in the run directory by default; Postgres (a shared store, e.g. for Ray workers)
-    when configured. Raises _InputError when the configured store cannot be used."""
-    serde = JsonPlusSerializer(allowed_msgpack_modules=CHECKPOINT_TYPES)
-    if settings.workflow.checkpointer == "postgres":
-        if not settings.workflow.postgres_dsn:
-            raise _InputError("workflow.checkpointer is postgres but workflow.postgres_dsn is not set")
+def _run_settings(
+    settings: OrchSettings, given: SolveRequest, request: SolveRequest, run_dir: Path, explicit: Collection[str]
+) -> tuple[OrchSettings, str, SavedRunSettings | None]:
+    """(effective settings, checkpoint thread, what to save for a new run).
+
+    A resumed run gets back the settings it was started with; only what this session gives
+    explicitly (`explicit` dotted keys, and the resume request's own fields) changes them."""
+    saved_path = run_dir / SETTINGS
+    if request.resume and saved_path.exists():
         try:
-            from langgraph.checkpoint.postgres import PostgresSaver  # type: ignore[import-not-found]
-        except ImportError:
-            raise _InputError("workflow.checkpointer postgres needs: pip install langgraph-checkpoint-postgres") from None
-        saver = stack.enter_context(PostgresSaver.from_conn_string(settings.workflow.postgres_dsn))
-        saver.serde = serde
-        saver.setup()
-        return saver
-    conn = sqlite3.connect(run_dir / CHECKPOINTS, check_same_thread=False)
-    stack.callback(conn.close)
-    # WAL with synchronous=NORMAL: a commit survives the process being killed (what resume is
-    # for) without an fsync per checkpoint; only a host crash can lose the last few.
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    return SqliteSaver(conn, serde=serde)
+            saved = SavedRunSettings.model_validate_json(saved_path.read_text(encoding="utf-8"))
+        except ValidationError as exc:
+            raise SavedSettingsError(f"{saved_path} is not a valid run settings record ({exc.error_count()} errors)") from None
+        return effective_settings(resumed_settings(settings, saved, explicit), given), saved.thread_id, None
+    if request.resume:
+        # Recorded before runs saved their settings: the current ones, on the run id's thread.
+        return effective_settings(settings, request), request.run_id or "", None
+    effective = effective_settings(settings, request)
+    thread_id = new_thread_id(request.run_id or run_dir.name)
+    return effective, thread_id, saved_run_settings(effective, thread_id)
+
+
+def _nodes_recorded(run_dir: Path) -> bool:
+    """Whether the trajectory shows workflow nodes that ran (so checkpoints must exist)."""
+    traj = run_dir / TRAJECTORY
+    return traj.exists() and any('"kind":"node"' in line for line in traj.read_text(encoding="utf-8").splitlines())
 
 
 def run_solve(
@@ -115,19 +126,25 @@ def run_solve(
     *,
     roles: Any = None,
     progress: Progress | None = None,
+    explicit: Collection[str] = (),
 ) -> SolveResult:
-    """`roles` overrides the agents (tests of the workflow's own logic pass their own)."""
+    """`roles` overrides the agents (tests of the workflow's own logic pass their own).
+    `explicit`: dotted settings keys given for this session (`--set`, command options); on
+    resume they win over the settings the run was started with, which win over everything else."""
     runs_dir = Path(request.runs_dir or settings.run.runs_dir).expanduser()
+    given = request
     try:
         request, run_id = _resolve_request(request, runs_dir)
-    except _InputError as exc:
+        run_dir = runs_dir / run_id
+        settings, thread_id, to_save = _run_settings(settings, given, request, run_dir, explicit)
+    except (_InputError, SavedSettingsError) as exc:
         return SolveResult(run_id=request.run_id or "", status=SolveStatus.ERROR_INPUT,
                            run_dir=runs_dir / (request.run_id or ""), message=str(exc))
-    settings = effective_settings(settings, request)
-    run_dir = runs_dir / run_id
     recorder = RunRecorder(run_dir)
     if not request.resume:
         recorder.write_request(request.model_dump(mode="json", exclude={"resume"}))
+    if to_save is not None:
+        recorder.write_json(SETTINGS, to_save.model_dump(mode="json"))
     previous = recorder.read_summary()
     summary = (previous or RunSummary(run_id=run_id, started_at=utc_now())).model_copy(
         update={"status": RUNNING, "model": settings.model.name, "sandbox": settings.harness.sandbox,
@@ -142,10 +159,13 @@ def run_solve(
         prog = progress or Progress(enabled=False)
         stack.enter_context(prog)
         try:
-            saver = _checkpointer(settings, run_dir, stack)
-        except _InputError as exc:
-            final = SolveState(run_id=run_id, status=SolveStatus.ERROR_INPUT.value, message=str(exc))
-            return _finish(recorder, summary, final, settings, 0.0, resumable=False)
+            saver = open_checkpointer(settings, run_dir, stack)
+        except (CheckpointerConfigError, InfraError) as exc:
+            # Nothing ran: once the store is fixed or back, --resume starts the run properly.
+            failed = SolveStatus.ERROR_INPUT if isinstance(exc, CheckpointerConfigError) else SolveStatus.ERROR_INFRA
+            recorder.event("run", action="stopped", status=failed.value, error=str(exc))
+            final = SolveState(run_id=run_id, status=failed.value, message=str(exc))
+            return _finish(recorder, summary, final, settings, 0.0, resumable=True)
         sv = Services(
             recorder=recorder,
             progress=prog,
@@ -163,9 +183,15 @@ def run_solve(
         )
         stack.callback(sv.close)
         app = build_graph(sv, request, settings.app.api_url, settings.harness.repos_dir).compile(checkpointer=saver)
-        config: dict[str, Any] = {"configurable": {"thread_id": run_id}, "recursion_limit": RECURSION_LIMIT}
+        config: dict[str, Any] = {"configurable": {"thread_id": thread_id}, "recursion_limit": RECURSION_LIMIT}
         snapshot = app.get_state(config)
         started_before = bool(snapshot.values)
+        if request.resume and not started_before and _nodes_recorded(run_dir):
+            # Starting over here would silently redo (and re-spend) the recorded work.
+            message = (f"no checkpoints of run {run_id} in {describe(settings, run_dir)}; resume it with the "
+                       "checkpoint store it ran with (workflow.checkpointer, workflow.postgres_dsn)")
+            final = SolveState(run_id=run_id, status=SolveStatus.ERROR_INPUT.value, message=message)
+            return _finish(recorder, summary, final, settings, 0.0, resumable=True)
         if started_before and not snapshot.next:
             final = SolveState.model_validate(snapshot.values)
             recorder.event("run", action="resume_noop", reason="run already finished")
