@@ -48,6 +48,16 @@ def neo4j_server():
         yield credentials
 
 
+@pytest.fixture(scope="session")
+def postgres_uri():
+    """URI of a real PostgreSQL for the whole session: the server ORCH_TEST_POSTGRES_URI names, or
+    a private cluster started on loopback by scripts/postgres (skips locally / fails in CI without one)."""
+    from support.postgres_server import postgres_server
+
+    with postgres_server() as uri:
+        yield uri
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
