@@ -52,7 +52,7 @@ def _wait_for(path: Path, predicate, timeout: float = 90.0) -> None:
     raise AssertionError(f"timed out waiting in {path}")
 
 
-@pytest.mark.parametrize(
+KILL_POINTS = pytest.mark.parametrize(
     ("kill_at", "calls_before", "done_before"),
     [
         ("code", 4, {"ingest", "index", "localize", "plan", "reproduce"}),
@@ -60,6 +60,9 @@ def _wait_for(path: Path, predicate, timeout: float = 90.0) -> None:
         ("review", 8, {"ingest", "index", "localize", "plan", "reproduce", "code", "validate"}),
     ],
 )
+
+
+@KILL_POINTS
 def test_killed_run_resumes_without_redoing_completed_nodes(
     tmp_path: Path,
     request: pytest.FixtureRequest,
@@ -68,14 +71,58 @@ def test_killed_run_resumes_without_redoing_completed_nodes(
     calls_before: int,
     done_before: set[str],
 ) -> None:
+    kill_and_resume(tmp_path, request, sandbox_kind, kill_at, calls_before, done_before)
+    assert (tmp_path / "runs" / "killed" / "checkpoints.sqlite").exists()
+
+
+@KILL_POINTS
+def test_killed_run_resumes_from_postgres_checkpoints(
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    postgres_uri: str,
+    kill_at: str,
+    calls_before: int,
+    done_before: set[str],
+) -> None:
+    """The same kill, with checkpoints in PostgreSQL. The checkpointer is chosen with --set on the
+    first command only: the resume finds it in the run's saved settings. The connection string
+    (it carries the password) comes from the environment, as a deployment would give it."""
+    import psycopg
+
+    kill_and_resume(tmp_path, request, "local", kill_at, calls_before, done_before,
+                    first_args=("--set", "workflow.checkpointer=postgres"),
+                    env={"ORCH_WORKFLOW__POSTGRES_DSN": postgres_uri})
+    run_dir = tmp_path / "runs" / "killed"
+    assert not (run_dir / "checkpoints.sqlite").exists()
+    saved = json.loads((run_dir / "settings.json").read_text())
+    assert saved["settings"]["workflow"]["checkpointer"] == "postgres"
+    assert "orch-test-password" not in (run_dir / "settings.json").read_text()  # no secret in the record
+    with psycopg.connect(postgres_uri) as conn:
+        rows = conn.execute("SELECT count(*) FROM checkpoints WHERE thread_id = %s", (saved["thread_id"],)).fetchone()
+    assert rows is not None and rows[0] > 0
+
+
+def kill_and_resume(
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    sandbox_kind: str,
+    kill_at: str,
+    calls_before: int,
+    done_before: set[str],
+    first_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> None:
+    """Start the pagekit example as `orch solve`, SIGKILL it when `kill_at` starts, resume it with
+    `orch solve --resume` and check that nothing completed before the kill ran again."""
     # The killed process cannot clean up its local sandbox (a worktree under TMPDIR): keep it
     # inside tmp_path so it goes with the test's own directory.
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    env = {**{k: v for k, v in os.environ.items() if k != "ORCH_CONFIG"}, "TMPDIR": str(scratch)}
+    env = {**{k: v for k, v in os.environ.items() if k != "ORCH_CONFIG"}, "TMPDIR": str(scratch), **(env or {})}
     proc = subprocess.Popen(
-        orch(tmp_path, sandbox_kind, "--set", "workflow.step_delay=1.0", "solve", "--issue", str(PAGEKIT / "ISSUE.md"),
-             "--repo", str(PAGEKIT / "repo"), "--model", f"scripted:{PAGEKIT}/session.yaml", "--run-id", "killed"),
+        orch(tmp_path, sandbox_kind, "--set", "workflow.step_delay=1.0", *first_args, "solve",
+             "--issue", str(PAGEKIT / "ISSUE.md"), "--repo", str(PAGEKIT / "repo"),
+             "--model", f"scripted:{PAGEKIT}/session.yaml", "--run-id", "killed"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )
     # Whatever the resume below does, the killed process's docker sandbox does not outlive the test.
