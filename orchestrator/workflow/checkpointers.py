@@ -92,7 +92,7 @@ def _postgres(dsn: str | None, serde: JsonPlusSerializer, stack: ExitStack) -> A
         raise CheckpointerConfigError(f"workflow.postgres_dsn is not a valid connection string: {_one_line(exc)}") from None
     except psycopg.OperationalError as exc:
         text = _one_line(exc)
-        message = f"cannot use the postgres checkpointer at {target}: {text}"
+        message = f"cannot use the checkpoint store {target}: {text}"
         # The server answered and refused (password, user, database): a configuration error.
         # No answer at all (refused, timed out, unknown host): the store is down, retry later.
         if "FATAL:" in text or "fe_sendauth" in text:
