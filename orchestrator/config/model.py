@@ -35,7 +35,7 @@ class WorkflowSettings(_Section):
     checkpointer: Literal["sqlite", "postgres"] = "sqlite"
     """Where LangGraph checkpoints go; sqlite lives in the run directory."""
     postgres_dsn: str | None = None
-    """Connection string when checkpointer is postgres."""
+    """Connection string when checkpointer is postgres; run records keep it without its password."""
     localize_top_k: int = 10
     """Files and functions from LLM-free localization handed to the planner."""
     step_delay: float = 0.0
