@@ -10,6 +10,7 @@ the run stays resumable).
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 
 # libpq waits forever for a host that drops packets; a run should say so instead.
 CONNECT_TIMEOUT_S = 10
+# pg_advisory_lock key serializing checkpoint table setup ("orch" in ASCII).
+SETUP_LOCK_ID = 0x6F726368
+SETUP_LOCK_TIMEOUT_S = 120
 
 
 class CheckpointerConfigError(Exception):
@@ -86,19 +90,45 @@ def _postgres(dsn: str | None, serde: JsonPlusSerializer, stack: ExitStack) -> A
         conn = stack.enter_context(
             psycopg.Connection.connect(conninfo, autocommit=True, prepare_threshold=0, row_factory=dict_row)
         )
-        saver = PostgresSaver(conn, serde=serde)
-        saver.setup()  # creates or migrates the checkpoint tables; idempotent
     except psycopg.ProgrammingError as exc:
         raise CheckpointerConfigError(f"workflow.postgres_dsn is not a valid connection string: {_one_line(exc)}") from None
     except psycopg.OperationalError as exc:
-        text = _one_line(exc)
-        message = f"cannot use the checkpoint store {target}: {text}"
-        # The server answered and refused (password, user, database): a configuration error.
-        # No answer at all (refused, timed out, unknown host): the store is down, retry later.
-        if "FATAL:" in text or "fe_sendauth" in text:
-            raise CheckpointerConfigError(message) from None
-        raise InfraError(message) from None
+        raise _connection_error(target, exc) from None
+    saver = PostgresSaver(conn, serde=serde)
+    try:
+        # Creates or migrates the checkpoint tables. Many workers starting at once against one
+        # store would race on CREATE TABLE, so they take turns (a lock held only for this).
+        _take_setup_lock(conn, target)
+        try:
+            saver.setup()
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK_ID,))
+    except psycopg.OperationalError as exc:
+        raise _connection_error(target, exc) from None
+    except psycopg.Error as exc:  # e.g. no privilege to create the tables
+        raise CheckpointerConfigError(f"cannot set up the checkpoint tables in {target}: {_one_line(exc)}") from None
     return saver
+
+
+def _take_setup_lock(conn: Any, target: str) -> None:
+    # Polled, not pg_advisory_lock: a session blocked in that call is an open transaction, and
+    # setup's CREATE INDEX CONCURRENTLY waits for every open transaction: a deadlock.
+    deadline = time.monotonic() + SETUP_LOCK_TIMEOUT_S
+    while not conn.execute("SELECT pg_try_advisory_lock(%s) AS taken", (SETUP_LOCK_ID,)).fetchone()["taken"]:
+        if time.monotonic() > deadline:
+            raise InfraError(f"checkpoint tables in {target} still being set up by another worker "
+                             f"after {SETUP_LOCK_TIMEOUT_S}s")
+        time.sleep(0.05)
+
+
+def _connection_error(target: str, exc: Exception) -> Exception:
+    text = _one_line(exc)
+    message = f"cannot use the checkpoint store {target}: {text}"
+    # The server answered and refused (password, user, database): a configuration error.
+    # No answer at all (refused, timed out, unknown host): the store is down, retry later.
+    if "FATAL:" in text or "fe_sendauth" in text:
+        return CheckpointerConfigError(message)
+    return InfraError(message)
 
 
 def _one_line(exc: Exception) -> str:
