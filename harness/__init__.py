@@ -3,11 +3,18 @@
 Public surface; everything else is internal. Never imports graph_index, agents or orchestrator.
 """
 
-from harness.api import build_base, build_environment, evaluate_predictions, list_environment_images
+from harness.api import (
+    build_base,
+    build_environment,
+    evaluate_predictions,
+    list_environment_images,
+    prune_environment_images,
+)
 from harness.dataset import Instance, Prediction, load_instances, load_predictions
 from harness.grading import ResolvedStatus, TestStatus, Verdict, grade
 from harness.images import ImageBuildError, ImageInfo
 from harness.patching import UnsafePatch, check_patch
+from harness.prune import PruneRequest, PruneResult, parse_duration
 from harness.sandbox import CommandResult, EngineUnavailable, PatchResult, Sandbox, SandboxError
 from harness.sandboxes import DockerSandbox, Limits, LocalSandbox, connect, reap_orphans
 
@@ -21,6 +28,8 @@ __all__ = [
     "Limits",
     "LocalSandbox",
     "PatchResult",
+    "PruneRequest",
+    "PruneResult",
     "Prediction",
     "ResolvedStatus",
     "Sandbox",
@@ -37,5 +46,7 @@ __all__ = [
     "list_environment_images",
     "load_instances",
     "load_predictions",
+    "parse_duration",
+    "prune_environment_images",
     "reap_orphans",
 ]

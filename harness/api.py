@@ -10,6 +10,7 @@ from harness.config import HarnessSettings
 from harness.dataset import load_instances, load_predictions
 from harness.evaluation import EvalOptions, InstanceResult, run_evaluation
 from harness.images import ImageBuilder, ImageInfo
+from harness.prune import PruneRequest, PruneResult, prune_images
 from harness.repos import RepoSource
 from harness.sandboxes.docker import Limits, connect
 from harness.specs import default_registry
@@ -84,3 +85,8 @@ def build_environment(
 
 def list_environment_images(settings: HarnessSettings | None = None) -> list[ImageInfo]:
     return _builder(settings or HarnessSettings()).list_images()
+
+
+def prune_environment_images(req: PruneRequest) -> PruneResult:
+    """Remove orch images `req` selects (default: instance images and dangling rebuilds)."""
+    return prune_images(connect(), req)

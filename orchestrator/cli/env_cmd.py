@@ -68,3 +68,44 @@ def list_images(
         return
     for r in rows:
         typer.echo(f"{r.kind:9} {r.tag:70} {r.size_mb:>8.1f} MB  {r.created}")
+
+
+@app.command("prune")
+def prune(
+    ctx: typer.Context,
+    instance: bool = typer.Option(True, "--instance/--no-instance", help="Instance images (cheap to rebuild)."),
+    env: bool = typer.Option(False, "--env", help="Also environment images (minutes of installs each to rebuild)."),
+    base: bool = typer.Option(False, "--base", help="Also base images (debootstrap to rebuild)."),
+    older_than: str | None = typer.Option(None, "--older-than", help="Only images at least this old: 30m, 12h, 7d, 2w."),
+    match: str | None = typer.Option(None, "--match", help="Only tags matching this glob, e.g. 'orch-inst:django*'; leaves dangling images."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would be removed; remove nothing."),
+    as_json: bool = typer.Option(False, "--json", help="The result as JSON."),
+) -> None:
+    """Remove orch's images to reclaim disk; images in use by a container are kept and named."""
+    from harness import EngineUnavailable, PruneRequest, parse_duration, prune_environment_images
+
+    state(ctx).settings()  # loads the configuration, and with it logging to stderr, not stdout
+    kinds = frozenset(k for k, on in (("instance", instance), ("env", env), ("base", base)) if on)
+    try:
+        req = PruneRequest(
+            kinds=kinds, older_than_s=parse_duration(older_than) if older_than else None, match=match, dry_run=dry_run
+        )
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
+    try:
+        result = prune_environment_images(req)
+    except EngineUnavailable as exc:
+        fail(str(exc), EXIT_FAILED)
+    if as_json:
+        typer.echo(json.dumps({
+            "dry_run": result.dry_run, "removed": [r.__dict__ for r in result.removed],
+            "skipped": [{"tag": t, "reason": why} for t, why in result.skipped], "freed_mb": result.freed_mb,
+        }, indent=2))
+        return
+    verb = "would remove" if dry_run else "removed"
+    for r in result.removed:
+        typer.echo(f"{verb} {r.kind:9} {r.tag:70} {r.size_mb:>8.1f} MB")
+    for tag, why in result.skipped:
+        typer.echo(f"kept    {tag}: {why}")
+    # Sizes count layers shared with other images, so the sum overstates what is freed.
+    typer.echo(f"{verb} {len(result.removed)} image(s) (at most {result.freed_mb:.1f} MB); kept {len(result.skipped)}")
