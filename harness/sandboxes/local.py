@@ -7,10 +7,12 @@ and `isolated` is False so callers can refuse it for untrusted work.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -27,6 +29,46 @@ log = structlog.get_logger(__name__)
 
 #: The host environment a command may see. Everything else (tokens, API keys) stays out.
 _PASS_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TERM", "TMPDIR", "SSL_CERT_FILE", "PIP_CERT")
+
+
+_PREFIX = "orch-local-"
+_OWNER_FILE = ".orch-owner.json"
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot, or None when it is gone. With the pid,
+    it names a process uniquely: a recycled pid has a later start time."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Field 22, counted after the parenthesised command name, which may itself hold spaces.
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def reap_local_orphans(tmp_root: str | Path | None = None) -> list[str]:
+    """Remove worktrees of local sandboxes whose owning process was killed before `close()`.
+
+    Returns the directories removed. Directories of live owners, of other hosts sharing the temp
+    directory, and ones without an owner record (an older orch, or not ours) are left alone.
+    """
+    root = Path(tmp_root or tempfile.gettempdir())
+    host = socket.gethostname()
+    removed = []
+    for d in root.glob(f"{_PREFIX}*"):
+        try:
+            owner = json.loads((d / _OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if owner.get("host") != host or _start_time(int(owner.get("pid", 0))) == owner.get("started"):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        # The repository still lists the vanished worktree until it is pruned.
+        subprocess.run(["git", "-C", str(owner.get("repo", "")), "worktree", "prune"], capture_output=True)
+        removed.append(str(d))
+    if removed:
+        log.info("sandbox.reaped_local_orphans", count=len(removed))
+    return removed
 
 
 def _memory_bytes(spec: str) -> int:
@@ -52,7 +94,11 @@ class LocalSandbox(GitWorkspace):
         env: Mapping[str, str] | None = None,
     ) -> None:
         self.repo = Path(repo).resolve()
-        self._tmp = Path(tempfile.mkdtemp(prefix="orch-local-"))
+        reap_local_orphans()
+        self._tmp = Path(tempfile.mkdtemp(prefix=_PREFIX))
+        pid = os.getpid()
+        owner = {"host": socket.gethostname(), "pid": pid, "started": _start_time(pid), "repo": str(self.repo)}
+        (self._tmp / _OWNER_FILE).write_text(json.dumps(owner))
         self.workdir = str(self._tmp / "testbed")
         self._memory = _memory_bytes(memory) if memory else None
         self._timeout = command_timeout
