@@ -201,6 +201,11 @@ def _worker_main(spec_data: dict, conn: Connection, supervisor_pid: int) -> None
 
     signal.signal(signal.SIGTERM, on_term)
     result = execute(spec)
+    # CPU the instance cost this machine's host side (the worker and the commands it ran, not
+    # the Docker daemon): what tells per-instance overhead apart from waiting on containers.
+    t = os.times()
+    cpu = round(t.user + t.system + t.children_user + t.children_system, 3)
+    result = result.model_copy(update={"detail": {**result.detail, "worker_cpu_s": cpu}})
     conn.send(result.model_dump(mode="json"))
     conn.close()
 

@@ -2,16 +2,50 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+
+import structlog
 
 # The workflow is imported at module level, not inside the function, so the batch's fork server
 # (which preloads this module) pays for langgraph and the agents once, not once per instance.
 import orchestrator.workflow.adapters  # noqa: F401
-import orchestrator.workflow.runner  # noqa: F401
 from orchestrator.batch.isolation import worker_dir
 from orchestrator.batch.models import InstanceResult, InstanceStatus, TaskSpec
 from orchestrator.config import OrchSettings
-from orchestrator.workflow import Budgets, SolveRequest, SolveStatus, solve
+from orchestrator.workflow import Budgets, SolveRequest, SolveStatus
+from orchestrator.workflow.runner import run_solve
+
+log = structlog.get_logger(__name__)
+
+# What a solve imports lazily, by module name: the roles' glue, the embedded graph store with its
+# tree-sitter grammars and queries, the Docker SDK. A worker forked after these are loaded
+# starts solving at once; without them every instance paid ~0.5 s of imports (more where
+# bytecode is not cached). A warm-up only: a module that is missing is skipped.
+WARM_MODULES = (
+    "orchestrator.workflow.agent_roles",
+    "orchestrator.workflow.json_roles",
+    "graph_index.embedded",
+    "graph_index.parsing.python",
+    "graph_index.parsing.javascript",
+    "docker",
+)
+
+
+def warm_imports() -> None:
+    """Load what every solve needs into this process (the fork server, once per batch)."""
+    import agents
+
+    for name in agents.__all__:  # the package resolves its exports lazily
+        getattr(agents, name)
+    for module in WARM_MODULES:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            log.debug("batch.warm_import_skipped", module=module, error=str(exc))
+
+
+warm_imports()
 
 
 def repo_source(row: dict, repos_dir: str | None) -> str | None:
@@ -54,7 +88,10 @@ def solve_instance(spec: TaskSpec) -> InstanceResult:
         runs_dir=instance_dir.parent,
         resume=spec.resume and _has_run_record(instance_dir),
     )
-    result = solve(request, settings)
+    # The batch's settings are every attempt's settings: a resumed instance (interrupted, or
+    # retried after an infrastructure failure that a settings change fixed) must not get back
+    # the ones its first attempt saved, so every section counts as given for this session.
+    result = run_solve(request, settings, explicit=tuple(type(settings).model_fields))
     status = {
         SolveStatus.ERROR_INFRA: InstanceStatus.INFRA_ERROR,
         SolveStatus.RESOLVED: InstanceStatus.PATCHED,
