@@ -15,9 +15,14 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def ray_cluster():
-    # Loopback only, no dashboard, the smallest object store Ray accepts.
+    from orchestrator.batch.executors.ray import keep_on_loopback
+
+    # Loopback only (Ray would otherwise swap 127.0.0.1 for the host's address), no dashboard,
+    # the smallest object store Ray accepts.
+    keep_on_loopback()
     ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1",
              object_store_memory=80 * 1024 * 1024, log_to_driver=False)
+    assert ray.nodes()[0]["NodeManagerAddress"] == "127.0.0.1"
     yield
     ray.shutdown()
 

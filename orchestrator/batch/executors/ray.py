@@ -11,6 +11,8 @@ shared file system at runs_dir, or collect them afterwards; predictions never de
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from typing import Any
 
@@ -27,6 +29,24 @@ def _is_loopback(address: str) -> bool:
     return host in ("localhost", "::1") or host.startswith("127.")
 
 
+# Ray (2.x, Linux) swaps a loopback address for the host's own interface address, both the
+# cluster's and `_node_ip_address`, unless it is told it runs on one machine only. This setting
+# says so; every Ray process this driver starts inherits it. A cluster joined on loopback must be
+# started with it too (`RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 ray start --head --node-ip-address=127.0.0.1`).
+SINGLE_MACHINE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
+def keep_on_loopback() -> None:
+    """Make this process's Ray use loopback for loopback addresses (before or after `import ray`)."""
+    os.environ.setdefault(SINGLE_MACHINE_ENV, "0")
+    if os.environ[SINGLE_MACHINE_ENV] != "0":
+        return  # the operator asked for the host address explicitly
+    constants = sys.modules.get("ray._private.ray_constants")
+    if constants is not None:
+        # Ray read the setting when it was imported (e.g. by a test that started a cluster).
+        constants.ENABLE_RAY_CLUSTER = False
+
+
 def _ray_task(spec_data: dict[str, Any]) -> dict[str, Any]:
     spec = TaskSpec.model_validate(spec_data)
     return run_isolated(spec).model_dump(mode="json")
@@ -35,6 +55,8 @@ def _ray_task(spec_data: dict[str, Any]) -> dict[str, Any]:
 class RayExecutor:
     def __init__(self, workers: int, *, address: str | None = None, cpus_per_task: float = 1.0,
                  init_kwargs: dict[str, Any] | None = None) -> None:
+        if address is None or _is_loopback(address):
+            keep_on_loopback()
         try:
             import ray
         except ImportError:
@@ -48,8 +70,7 @@ class RayExecutor:
                 # (tasks exchange only specs and results, a few KiB each).
                 kwargs.update(_node_ip_address="127.0.0.1", object_store_memory=256 * 1024 * 1024)
             elif _is_loopback(address):
-                # A cluster on this machine's loopback: the driver must say it is there too, or Ray
-                # picks the host's interface address and looks for the cluster on it.
+                # A cluster on this machine's loopback: the driver must say it is there too.
                 kwargs.update(_node_ip_address="127.0.0.1")
             kwargs.update(init_kwargs or {})
             ray.init(**{k: v for k, v in kwargs.items() if v is not None})
