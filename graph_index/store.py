@@ -27,7 +27,7 @@ from graph_index.errors import GraphStoreError
 log = structlog.get_logger(__name__)
 
 FORMAT = "orch-graph-index"
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 """Bump whenever extraction output changes: stored facts are keyed by content only."""
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 

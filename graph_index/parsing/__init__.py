@@ -28,6 +28,10 @@ def extract_rows(item: tuple[str, str, bytes]) -> tuple:
     """(sha, language, errors, lines, package, symbol rows, ref rows) — the picklable form a
     process pool returns and the stores write."""
     sha, language, data = item
+    if language == "python":
+        from graph_index.parsing.python import extract_rows as python_rows
+
+        return (sha, language, *python_rows(data))
     facts = extract(language, data)
     return (
         sha,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import tree_sitter as ts
 
 from graph_index.parsing.facts import CALL, IMPORT, INHERIT, FileFacts, Ref, Symbol
-from graph_index.parsing.python import _dedupe, content_hash
+from graph_index.parsing.python import _dedupe, _in_order, content_hash
 from graph_index.parsing.terms import identifier_terms, name_terms
 
 _SPACE = re.compile(r"\s+")
@@ -144,16 +144,16 @@ def extract_with(spec: LanguageSpec, data: bytes) -> FileFacts:
             j -= 1
         return 0
 
-    for node in caps.get("call", ()):
+    for node in _in_order(caps.get("call", [])):
         expr = spec.call_target(node) if spec.call_target is not None else text(node)
         target, last = _normalize(expr)
         if last:
             refs.append(Ref(enclosing(node.start_byte), CALL, target, last, "", node.start_point[0] + 1))
-    for node in caps.get("inherit", ()):
+    for node in _in_order(caps.get("inherit", [])):
         target, last = _normalize(text(node))
         if last:
             refs.append(Ref(enclosing(node.start_byte), INHERIT, target, last, "", node.start_point[0] + 1))
-    for node in caps.get("import", ()):
+    for node in _in_order(caps.get("import", [])):
         src = enclosing(node.start_byte)
         for target, name, alias in spec.imports(node):
             if target:

@@ -9,6 +9,7 @@ import hashlib
 import inspect
 import re
 from bisect import bisect_right
+from operator import attrgetter
 
 import tree_sitter as ts
 import tree_sitter_python
@@ -46,6 +47,14 @@ _BUILTIN_TYPES = frozenset(
     ["int", "float", "str", "bytes", "bool", "None", "list", "dict", "set", "tuple", "object", "type", "complex", "frozenset", "Any", "Optional", "Union", "List", "Dict", "Set", "Tuple", "Callable", "Iterable", "Iterator", "Sequence", "Mapping", "typing"]
 )
 MAX_DOC = 4000
+_START = attrgetter("start_byte")
+_END = attrgetter("end_byte")
+
+
+def _in_order(nodes: list[ts.Node]) -> list[ts.Node]:
+    """Captured nodes in document order, outer before inner at one start: `QueryCursor.captures`
+    returns each capture's nodes in set order, which differs from run to run."""
+    return sorted(sorted(nodes, key=_END, reverse=True), key=_START)
 
 
 def content_hash(data: bytes) -> str:
@@ -98,23 +107,33 @@ def _normalize_target(text: str) -> tuple[str, str]:
 
 def extract(data: bytes) -> FileFacts:
     """Facts of one Python source file (syntax errors keep what tree-sitter recovered)."""
+    errors, lines, _package, syms, refs = extract_rows(data)
+    return FileFacts("python", [Symbol(*row) for row in syms], [Ref(*row) for row in refs], bool(errors), lines)
+
+
+def extract_rows(data: bytes) -> tuple[int, int, str, list[tuple], list[tuple]]:
+    """(errors, lines, package, symbol rows, ref rows) of one Python file: `extract` as the
+    plain tuples a process pool returns. Built as tuples directly, with refs deduplicated as
+    they come: this runs for every definition and call of a repository."""
     tree = ts.Parser(LANGUAGE).parse(data)
     root = tree.root_node
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-    facts = FileFacts(language="python", errors=root.has_error, lines=n_lines)
-    module = Symbol("module", "", "", -1, 1, max(n_lines, 1), docstring=_docstring(root))
-    module.terms = module.docstring
-    facts.symbols.append(module)
+    module_doc = _docstring(root)
+    # Symbol rows: (kind, name, qualname, parent, start, end, signature, docstring, hash, terms).
+    symbols: list[tuple] = [("module", "", "", -1, 1, max(n_lines, 1), "", module_doc, "", module_doc)]
+    quals: list[str] = [""]
+    lines: list[tuple[int, int]] = [(1, max(n_lines, 1))]
+    # Ref rows keyed by (src, kind, target, name, alias) -> first line, in extraction order.
+    refs: dict[tuple, int] = {}
+    add_ref = refs.setdefault
     caps = ts.QueryCursor(_QUERY).captures(root)
 
     # Definitions, nested by byte range: a stack sweep over defs in document order.
-    defs = sorted(caps.get("def", ()), key=lambda n: n.start_byte)
+    defs = _in_order(caps.get("def", []))
     starts: list[int] = []
     ends: list[int] = [len(data) + 1]
     parents: list[int] = [-1]
     seen: dict[str, int] = {}
-    symbols = facts.symbols
-    refs = facts.refs
     stack: list[int] = [0]
     for node in defs:
         outer = node.parent
@@ -129,17 +148,18 @@ def extract(data: bytes) -> FileFacts:
         body = node.child_by_field_name("body")
         name = name_node.text.decode("utf-8", "replace") if name_node else "?"
         is_class = node.type == "class_definition"
-        qual = name if parent == 0 else f"{symbols[parent].qualname}.{name}"
+        qual = name if parent == 0 else f"{quals[parent]}.{name}"
         if qual in seen:
             seen[qual] += 1
             qual = f"{qual}#{seen[qual]}"
         else:
             seen[qual] = 1
-        body_start = body.start_byte if body is not None else node.end_byte
+        end_byte = node.end_byte
+        body_start = body.start_byte if body is not None else end_byte
         head = _one_line(data[node.start_byte : body_start].decode("utf-8", "replace"))
         index = len(symbols)
-        decorators: list[str] = []
         if decorated:
+            decorators: list[str] = []
             for child in outer.named_children:
                 if child.type == "decorator":
                     text = child.text.decode("utf-8", "replace").lstrip("@").strip()
@@ -147,34 +167,31 @@ def extract(data: bytes) -> FileFacts:
                     expr = text.split("(", 1)[0]
                     target, last = _normalize_target(expr)
                     if last:
-                        refs.append(Ref(index, REFERENCE, target, last, "", child.start_point[0] + 1))
-        signature = "\n".join([*decorators, head]) if decorators else head
-        span = data[span_node.start_byte : node.end_byte]
-        sym = Symbol(
-            "class" if is_class else "function",
-            name,
-            qual,
-            parent,
-            span_node.start_point[0] + 1,
-            node.end_point[0] + 1,
-            signature,
-            _docstring(body),
-            content_hash(span),
-        )
+                        add_ref((index, REFERENCE, target, last, ""), child.start_point[0] + 1)
+            signature = "\n".join([*decorators, head]) if decorators else head
+        else:
+            signature = head
+        first_line = span_node.start_point[0] + 1
+        last_line = node.end_point[0] + 1
         if is_class:
-            sym.terms = name_terms(name)
+            terms = name_terms(name)
             bases = node.child_by_field_name("superclasses")
             if bases is not None:
                 for arg in bases.named_children:
                     if arg.type in ("identifier", "attribute"):
                         target, last = _normalize_target(arg.text.decode("utf-8", "replace"))
                         if last:
-                            refs.append(Ref(index, INHERIT, target, last, "", arg.start_point[0] + 1))
+                            add_ref((index, INHERIT, target, last, ""), arg.start_point[0] + 1)
         else:
-            sym.terms = name_terms(name) + " " + identifier_terms(data[body_start : node.end_byte])
-        symbols.append(sym)
+            terms = name_terms(name) + " " + identifier_terms(data[body_start:end_byte])
+        symbols.append((
+            "class" if is_class else "function", name, qual, parent, first_line, last_line, signature,
+            _docstring(body), content_hash(data[start:end_byte]), terms,
+        ))
+        quals.append(qual)
+        lines.append((first_line, last_line))
         starts.append(start)
-        ends.append(node.end_byte)
+        ends.append(end_byte)
         parents.append(parent)
         stack.append(index)
 
@@ -188,14 +205,15 @@ def extract(data: bytes) -> FileFacts:
     # the first line per (scope, callee text), and normalize each distinct text once.
     owner = [0] * (n_lines + 2)  # innermost definition of each row; inner defs overwrite outer
     for i in range(1, len(symbols)):
-        lo, hi = symbols[i].start_line - 1, symbols[i].end_line
-        owner[lo:hi] = [i] * (hi - lo)
+        lo, hi = lines[i]
+        owner[lo - 1 : hi] = [i] * (hi - lo + 1)
     first_row: dict[tuple[int, bytes], int] = {}
     remember = first_row.setdefault
     classinfo: list[ts.Node] = []
-    for node in caps.get("call", ()):
-        row = node.start_point[0]
-        text = node.text
+    # In document order (captures come as a set): the first line of each callee is kept.
+    for node in _in_order(caps.get("call", [])):
+        (row, _), lo, hi = node.start_point, node.start_byte, node.end_byte
+        text = data[lo:hi]
         remember((owner[row], text), row)
         if text in _CLASS_CHECKS:
             args = node.next_named_sibling
@@ -210,47 +228,47 @@ def extract(data: bytes) -> FileFacts:
             norm = normalized[raw] = _normalize_target(raw.decode("utf-8", "replace"))
         target, last = norm
         if last and target != "super":
-            refs.append(Ref(src, CALL, target, last, "", row + 1))
+            add_ref((src, CALL, target, last, ""), row + 1)
 
     # Names used without being called: annotations and isinstance/issubclass class arguments.
-    for node in (*caps.get("annotation", ()), *classinfo):
+    marker = len(first_row)
+    for node in (*_in_order(caps.get("annotation", [])), *classinfo):
         row = node.start_point[0]
         for raw in _NAME_IN_EXPR.findall(node.text):
             remember((-owner[row] - 1, raw), row)
-    for (src, raw), row in first_row.items():
-        if src >= 0:
-            continue
-        target, last = _normalize_target(raw.decode("utf-8", "replace"))
-        if last and last not in _BUILTIN_TYPES and target not in _BUILTIN_TYPES:
-            refs.append(Ref(-src - 1, REFERENCE, target, last, "", row + 1))
+    if len(first_row) > marker:
+        for (src, raw), row in first_row.items():
+            if src >= 0:
+                continue
+            target, last = _normalize_target(raw.decode("utf-8", "replace"))
+            if last and last not in _BUILTIN_TYPES and target not in _BUILTIN_TYPES:
+                add_ref((-src - 1, REFERENCE, target, last, ""), row + 1)
 
     # `x = Foo(...)` and `self.x = Foo(...)`: what a name holds, so `x.m()` can resolve later.
-    assigned: dict[tuple[int, str, str], int] = {}
-    for node in caps.get("assign", ()):
+    for node in _in_order(caps.get("assign", [])):
         left = node.child_by_field_name("left")
-        fn = node.child_by_field_name("right").child_by_field_name("function")
         lhs = left.text.decode("utf-8", "replace")
         if left.type == "attribute" and not lhs.startswith(("self.", "cls.")) or lhs.count(".") > 1:
             continue
+        fn = node.child_by_field_name("right").child_by_field_name("function")
         target, last = _normalize_target(fn.text.decode("utf-8", "replace"))
         if last:
             row = node.start_point[0]
-            assigned.setdefault((owner[row], lhs, target), row)
-    for (src, lhs, target), row in assigned.items():
-        refs.append(Ref(src, ASSIGN, target, lhs, "", row + 1))
+            add_ref((owner[row], ASSIGN, target, lhs, ""), row + 1)
 
-    for node in caps.get("import", ()):
+    # Document order matters here: the first import of a name binds it.
+    for node in _in_order(caps.get("import", [])):
         src = enclosing(node.start_byte)
         line = node.start_point[0] + 1
         if node.type == "import_statement":
             for child in node.named_children:
                 if child.type == "dotted_name":
-                    refs.append(Ref(src, IMPORT, child.text.decode("utf-8", "replace"), "", "", line))
+                    add_ref((src, IMPORT, child.text.decode("utf-8", "replace"), "", ""), line)
                 elif child.type == "aliased_import":
                     mod = child.child_by_field_name("name")
                     alias = child.child_by_field_name("alias")
                     if mod is not None and alias is not None:
-                        refs.append(Ref(src, IMPORT, mod.text.decode("utf-8", "replace"), "", alias.text.decode("utf-8", "replace"), line))
+                        add_ref((src, IMPORT, mod.text.decode("utf-8", "replace"), "", alias.text.decode("utf-8", "replace")), line)
             continue
         module_node = node.child_by_field_name("module_name")
         if module_node is None:
@@ -260,16 +278,15 @@ def extract(data: bytes) -> FileFacts:
             if child.id == module_node.id:
                 continue
             if child.type == "dotted_name":
-                refs.append(Ref(src, IMPORT, spec, child.text.decode("utf-8", "replace"), "", line))
+                add_ref((src, IMPORT, spec, child.text.decode("utf-8", "replace"), ""), line)
             elif child.type == "aliased_import":
                 name = child.child_by_field_name("name")
                 alias = child.child_by_field_name("alias")
                 if name is not None and alias is not None:
-                    refs.append(Ref(src, IMPORT, spec, name.text.decode("utf-8", "replace"), alias.text.decode("utf-8", "replace"), line))
+                    add_ref((src, IMPORT, spec, name.text.decode("utf-8", "replace"), alias.text.decode("utf-8", "replace")), line)
             elif child.type == "wildcard_import":
-                refs.append(Ref(src, IMPORT, spec, "*", "", line))
-    facts.refs = _dedupe(refs)
-    return facts
+                add_ref((src, IMPORT, spec, "*", ""), line)
+    return int(root.has_error), n_lines, "", symbols, [(*key, line) for key, line in refs.items()]
 
 
 def _dedupe(refs: list[Ref]) -> list[Ref]:
