@@ -50,10 +50,15 @@ class FileTable:
     """`from m import *` imports, which re-export everything of `m`."""
     assigns: dict[tuple[int, str], list[str]] = field(default_factory=dict)
     """(scope, assigned name) -> callees it was assigned from (`x = Foo()`, `self.x = Foo()`)."""
+    calls: dict[int, list[Ref]] = field(default_factory=dict)
+    """scope -> its calls, in file order (what a test exercises)."""
 
     def __post_init__(self) -> None:
         self.by_qual = {s.qualname: i for i, s in enumerate(self.symbols) if i}
         for ref in self.refs:
+            if ref.kind == CALL:
+                self.calls.setdefault(ref.src, []).append(ref)
+                continue
             if ref.kind == ASSIGN:
                 targets = self.assigns.setdefault((ref.src, ref.name), [])
                 if ref.target not in targets:
@@ -149,6 +154,7 @@ class Resolver:
     def __init__(self, view: ViewTables) -> None:
         self.view = view
         self._memo: dict[tuple, Entity | None] = {}
+        self._imports: dict[tuple[str, str, str], Entity | None] = {}
 
     # -- public ---------------------------------------------------------------------------
     def resolve(self, table: FileTable, ref: Ref) -> str:
@@ -156,7 +162,16 @@ class Resolver:
         entity = self.entity_of_ref(table, ref)
         if entity is None:
             return "?" + (ref.target if ref.kind == IMPORT and not ref.name else (ref.name or ref.target))
+        return self.node_id(entity)
+
+    def node_id(self, entity: Entity) -> str:
+        """The node id of an entity in this view (a module's id depends on the view's packages)."""
         return self.view.node_id(entity)
+
+    def observe(self, key: tuple, fn: Callable, *args):  # noqa: ANN201
+        """`fn(*args)`, a read of the view outside the file being resolved named by `key`; a
+        dependency-tracking resolver records it (see graph_index.dependencies)."""
+        return fn(*args)
 
     def entity_of_ref(self, table: FileTable, ref: Ref) -> Entity | None:
         key = (table.path, ref.src, ref.kind, ref.target, ref.name)
@@ -240,16 +255,20 @@ class Resolver:
         """The class that every (scope, callee) instantiates, if they all agree on one."""
         found: Entity | None = None
         for scope, callee in scoped:
-            key = ("new", table.path, scope, callee)
-            if key not in self._memo:
-                self._memo[key] = None  # cycle guard
-                entity = self._name(table, scope, callee) if callee else None
-                self._memo[key] = entity if entity is not None and self._is_class(entity) else None
-            entity = self._memo[key]
+            entity = self._instantiated(table, scope, callee)
             if entity is None or (found is not None and entity != found):
                 return None
             found = entity
         return found
+
+    def _instantiated(self, table: FileTable, scope: int, callee: str) -> Entity | None:
+        """The class `callee` names in `scope`, when it is one (`x = Cls(...)`)."""
+        key = ("new", table.path, scope, callee)
+        if key not in self._memo:
+            self._memo[key] = None  # cycle guard
+            entity = self._name(table, scope, callee) if callee else None
+            self._memo[key] = entity if entity is not None and self._is_class(entity) else None
+        return self._memo[key]
 
     def _local_class(self, table: FileTable, src: int, name: str) -> Entity | None:
         scope = src
@@ -294,14 +313,22 @@ class Resolver:
         if ref is not None:
             return self._binding(table, ref)
         if table.language in ("go", "java"):
-            # Same package: the other files of the directory.
-            for other in self.view.dirs.get(posixpath.dirname(table.path), ()):
-                if other == table.path:
-                    continue
-                t = self.view.table(other)
-                if t is not None and t.language == table.language and name in t.by_qual:
-                    return ("s", other, name)
+            return self._package_member(table.path, table.language, name)
         return None
+
+    def _package_member(self, path: str, language: str, name: str) -> Entity | None:
+        """`name` defined by another file of `path`'s directory (Go and Java packages)."""
+        for other in self.view.dirs.get(posixpath.dirname(path), ()):
+            if other == path:
+                continue
+            t = self.view.table(other)
+            if t is not None and t.language == language and name in t.by_qual:
+                return ("s", other, name)
+        return None
+
+    def _defines(self, path: str, qual: str) -> bool:
+        t = self.view.table(path)
+        return t is not None and qual in t.by_qual
 
     def _binding(self, table: FileTable, ref: Ref) -> Entity | None:
         module = self._import_module(table, ref.target)
@@ -316,14 +343,11 @@ class Resolver:
             top = self._module(ref.target.split(".")[0])
             return top
         if table.language == "java":
-            t = self.view.table(module[1])
             cls = ref.target.rsplit(".", 1)[-1]
-            if t is not None and cls in t.by_qual:
+            if self._defines(module[1], cls):
                 return ("s", module[1], cls)
-        if ref.name == "default" and ref.alias:
-            t = self.view.table(module[1])
-            if t is not None and ref.alias in t.by_qual:
-                return ("s", module[1], ref.alias)
+        if ref.name == "default" and ref.alias and self._defines(module[1], ref.alias):
+            return ("s", module[1], ref.alias)
         return module
 
     def _module(self, name: str) -> Entity | None:
@@ -331,12 +355,21 @@ class Resolver:
         return ("m", path) if path is not None else None
 
     def _import_module(self, table: FileTable, spec: str) -> Entity | None:
-        lang = table.language
+        return self._import_at(table.path, table.language, spec)
+
+    def _import_at(self, path: str, lang: str, spec: str) -> Entity | None:
+        """The module an import of `spec` in the file at `path` names, if the view has it."""
+        key = (path, lang, spec)
+        if key not in self._imports:
+            self._imports[key] = self._find_import(path, lang, spec)
+        return self._imports[key]
+
+    def _find_import(self, path: str, lang: str, spec: str) -> Entity | None:
         if lang == "python":
             if spec.startswith("."):
                 dots = len(spec) - len(spec.lstrip("."))
-                own = self.view.module_of.get(table.path, "")
-                is_pkg = posixpath.basename(table.path).startswith("__init__.")
+                own = self.view.module_of.get(path, "")
+                is_pkg = posixpath.basename(path).startswith("__init__.")
                 base = own.split(".") if own else []
                 if not is_pkg:
                     base = base[:-1]
@@ -349,7 +382,7 @@ class Resolver:
         if lang in ("javascript", "typescript", "tsx"):
             if not spec.startswith("."):
                 return None
-            joined = posixpath.normpath(posixpath.join(posixpath.dirname(table.path), spec))
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), spec))
             candidates = [joined] + [joined + e for e in _JS_EXTS] + [f"{joined}/index{e}" for e in _JS_EXTS]
             if posixpath.splitext(joined)[1] in (".js", ".mjs", ".cjs"):
                 stem = posixpath.splitext(joined)[0]
@@ -361,9 +394,9 @@ class Resolver:
         if lang == "java":
             # Source roots vary (src/main/java/...): match the class file by path suffix.
             suffix = "/" + spec.replace(".", "/") + ".java"
-            for path in self.view.paths:
-                if ("/" + path).endswith(suffix):
-                    return ("m", path)
+            for cand in self.view.paths:
+                if ("/" + cand).endswith(suffix):
+                    return ("m", cand)
             return None
         if lang == "go":
             # A Go import path names a directory; match the longest directory suffix.

@@ -50,12 +50,13 @@ class ViewGraph:
         sha_of: Callable[[str], str] = lambda path: "",
         paths_using: Callable[[str], list[str]] | None = None,
         names_with_prefix: Callable[[str], list[tuple[str, int]]] | None = None,
+        resolver: Callable[[ViewTables], Resolver] = Resolver,
     ) -> None:
         self.repo_name = repo_name
         self.language_of = dict(files)
         self.blob_of = self.language_of  # membership and iteration only
         self.tables = ViewTables(files, load)
-        self.resolver = Resolver(self.tables)
+        self.resolver = resolver(self.tables)
         self._sha_of = sha_of
         self._paths_using = paths_using or self._scan_paths_using
         self._names_with_prefix = names_with_prefix or self._scan_prefix
@@ -228,11 +229,10 @@ class ViewGraph:
         table = v.tables.table(path)
         assert table is not None
         out: list[Edge] = []
-        for ref in table.refs:
-            if ref.src == idx and ref.kind == CALL:
-                target = v.resolver.resolve(table, ref)
-                if not is_unresolved(target) and self._is_code(target):
-                    out.append(Edge(node_id, target, EdgeKind.TESTS, ref.line))
+        for ref in table.calls.get(idx, ()):
+            target = v.resolver.resolve(table, ref)
+            if not is_unresolved(target) and v.resolver.observe(("code", target), self._is_code, target):
+                out.append(Edge(node_id, target, EdgeKind.TESTS, ref.line))
         sym = table.symbols[idx]
         name = sym.name[4:].lstrip("_") if sym.name.startswith("test") else ""
         parts = name.split("_")
@@ -247,8 +247,8 @@ class ViewGraph:
                     cls = v.resolver._scope_lookup(table, 0, parent.name[4:])
                     found = v.resolver._member(cls, cand, 0) if cls is not None else None
             if found is not None:
-                target = v.tables.node_id(found)
-                if self._is_code(target):
+                target = v.resolver.node_id(found)
+                if v.resolver.observe(("code", target), self._is_code, target):
                     out.append(Edge(node_id, target, EdgeKind.TESTS, sym.start_line))
                 break
         return out

@@ -1,6 +1,7 @@
 """Indexing into Neo4j: parse the contents the database lacks, resolve the view with the shared
-`ViewGraph`, write the units and edge groups no earlier view wrote, then the view and its commit;
-and forgetting a commit, deleting what no remaining view uses."""
+`ViewGraph` (only the files whose recorded reads answer differently than in the view that
+resolved them), write the units and edge groups no earlier view wrote, then the view and its
+commit; and forgetting a commit, deleting what no remaining view uses."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from graph_index.dependencies import NEVER, ReadCheck, TrackingResolver
 from graph_index.indexer import list_view, parse_files
 from graph_index.models import IndexStats
 from graph_index.neo4j_backend.connection import Connection
@@ -21,7 +23,7 @@ from graph_index.neo4j_backend.layout import FORMAT, ViewLayout, digest
 from graph_index.neo4j_backend.units import blob_tokens, materialize
 from graph_index.neo4j_backend.writer import Writer
 from graph_index.parsing.facts import Ref, Symbol
-from graph_index.resolve import FileTable
+from graph_index.resolve import FileTable, Resolver
 from graph_index.viewgraph import ViewGraph
 
 log = structlog.get_logger(__name__)
@@ -69,8 +71,16 @@ def pack_facts(row: tuple) -> bytes:
     return zlib.compress(marshal.dumps((syms, refs)), 1)
 
 
-def view_graph(repo_name: str, layout: ViewLayout, facts: dict[str, tuple]) -> ViewGraph:
-    """The shared, lazily resolving graph of a view, over facts held in memory."""
+RESOLUTION = "1"
+"""Version of the resolver's answers: part of every resolution record's key and checked when
+reusing one, so records a different resolver wrote are never reused. Bump it whenever
+`graph_index.resolve`, `graph_index.viewgraph` or `graph_index.dependencies` change what a
+file's edges or its recorded reads are."""
+
+
+def view_graph(repo_name: str, layout: ViewLayout, facts: dict[str, tuple], tracking: bool = False) -> ViewGraph:
+    """The shared, lazily resolving graph of a view, over facts held in memory (with a
+    `TrackingResolver` when `tracking`, which records what each file's resolution read)."""
     shas = layout.shas
 
     def load(path: str) -> FileTable | None:
@@ -80,7 +90,38 @@ def view_graph(repo_name: str, layout: ViewLayout, facts: dict[str, tuple]) -> V
         language, _errors, _lines, package, syms, refs = facts[sha]
         return FileTable(path, language, [Symbol(*r) for r in syms], [Ref(*r) for r in refs], package)
 
-    return ViewGraph(repo_name, {p: facts[s][0] for p, s in shas.items()}, load, sha_of=lambda p: shas.get(p, ""))
+    vg = ViewGraph(repo_name, {p: facts[s][0] for p, s in shas.items()}, load, sha_of=lambda p: shas.get(p, ""),
+                   resolver=TrackingResolver if tracking else Resolver)
+    if tracking:
+        vg.resolver.extra["code"] = vg._is_code  # type: ignore[attr-defined]
+    return vg
+
+
+def reusable_resolutions(writer: Writer, layout: ViewLayout, vg: ViewGraph, units: list[str]) -> tuple[dict[str, int], int]:
+    """unit -> group of the file units among `units` (complete ones) that an earlier view resolved
+    under reads giving the same answers in this view; and how many distinct reads were checked."""
+    check = ReadCheck(vg.resolver)  # type: ignore[arg-type]
+    out: dict[str, int] = {}
+    for unit, records in writer.resolutions(units, RESOLUTION).items():
+        for packed, answers, group in records:
+            if check.digest(marshal.loads(zlib.decompress(packed))) == answers:
+                out[unit] = group
+                break
+    return out, check.reads_checked
+
+
+def resolution_rows(repo: str, plan_reads: dict[str, tuple[list[tuple], str]], unit_group: dict[str, int]) -> list[dict[str, Any]]:
+    """Records of the files resolved in this view (those that read an unknown answer never match
+    again, so they are not kept)."""
+    rows = []
+    for unit, (keys, answers) in plan_reads.items():
+        if NEVER in keys:
+            continue
+        key = digest(repo, RESOLUTION, unit, answers, digest(repr(keys)))
+        rows.append({"key": key, "props": {
+            "unit": unit, "version": RESOLUTION, "answers": answers, "group": unit_group[unit],
+            "reads": zlib.compress(marshal.dumps(keys), 1)}})
+    return rows
 
 
 def index_view(
@@ -138,7 +179,8 @@ def index_view(
     n_refs = sum(stored_uses(facts[f.sha][5]) for f in files)
     errors = sum(facts[f.sha][1] for f in files)
 
-    def finish(view: BoundView, written: tuple[int, int]) -> tuple[IndexStats, BoundView]:
+    def finish(view: BoundView, written: tuple[int, int], resolved: tuple[int, int, int] = (0, 0, 0)
+               ) -> tuple[IndexStats, BoundView]:
         w.put_commit(f"{writer.repo}|{key}", {
             "view": view.key, "commit": listing.commit, "path": str(repo), "indexed_at": time.time(),
             "skipped": skipped,
@@ -151,7 +193,9 @@ def index_view(
             nodes=1 + n_dirs + len(files) + n_syms, edges=n_dirs + len(files) + n_syms + n_refs,
             seconds=round(time.perf_counter() - started, 3),
         )
-        log.info("indexed", backend="neo4j", units_written=written[0], groups_written=written[1], phases=phases,
+        log.info("indexed", backend="neo4j", units_written=written[0], groups_written=written[1],
+                 files_resolved=resolved[0], files_resolution_reused=resolved[1], reads_checked=resolved[2],
+                 phases=phases,
                  **{k: v for k, v in stats.to_dict().items() if k != "repo"})
         return stats, view
 
@@ -165,10 +209,14 @@ def index_view(
         if found is not None:
             phase("reuse_view")
             return finish(found[0], (0, 0))
-    vg = view_graph(repo.name, layout, facts)
+    vg = view_graph(repo.name, layout, facts, tracking=True)
     done_units = w.existing("Unit", layout.units(), "done")
     todo = [u for u in layout.units() if done_units.get(u) is not True]
-    plan = materialize(layout, vg, facts, set(todo), ntok)
+    reused, reads_checked = reusable_resolutions(
+        w, layout, vg, [u for u in layout.unit_of_path.values() if done_units.get(u) is True])
+    phase("check_reads")
+    plan = materialize(layout, vg, facts, set(todo), ntok, reused)
+    resolved = (len(layout.unit_of_path) - len(reused), len(reused), reads_checked)
     phase("resolve")
     me = uuid.uuid4().hex
     try:
@@ -199,13 +247,15 @@ def index_view(
             w.release()
         raise
     phase("write_groups")
+    w.put_resolutions(resolution_rows(writer.repo, plan.unit_reads, plan.unit_group))
+    phase("write_resolutions")
     view_key = digest(writer.repo, repo.name, *plan.view_groups_sorted_str())
     w.put_view(view_key, {
         "format": FORMAT, "tree": tree, "paths": [f.path for f in files], "shas": [f.sha for f in files],
         "group_units": sorted(plan.unit_group), "groups": [plan.unit_group[u] for u in sorted(plan.unit_group)],
         "n_docs": plan.n_docs, "n_tokens": plan.n_tokens,
     })
-    return finish(BoundView(view_key, layout, dict(plan.unit_group)), (len(todo), len(todo_groups)))
+    return finish(BoundView(view_key, layout, dict(plan.unit_group)), (len(todo), len(todo_groups)), resolved)
 
 
 def delete_commit(writer: Writer, repo_name: str, key: str) -> list[str]:
@@ -240,6 +290,9 @@ def delete_commit(writer: Writer, repo_name: str, key: str) -> list[str]:
     dead_units = [u for u in units if u not in keep_units]
     w.delete_nodes("Code", "unit", dead_units)
     w.delete_nodes("Unit", "key", dead_units)
+    # Resolution records of deleted units, or naming a deleted group, can never be reused.
+    w.delete_nodes("Res", "unit", dead_units)
+    w.delete_nodes("Res", "group", dead_groups)
     w.delete_nodes("Blob", "key", [b for b in blobs if b not in keep_blobs])
     w.delete_nodes("View", "key", dead_views)
     # Anchors nothing points at or from any more (their ids left every remaining view).

@@ -12,6 +12,9 @@ Labels (all scoped by a `repo` key, so repositories never collide):
   one resolution) they belong to, and `line`;
 - `Unit`/`Group {key}`: completion markers, written after their nodes/relationships, so an
   interrupted index knows what to redo;
+- `Res {key}`: one file unit's resolution: the reads it made of the rest of its view (packed
+  keys), a digest of their answers, and its group; a later view whose answers match reuses the
+  group without resolving the file (`graph_index.dependencies`);
 - `View {key}`: the units and groups of one tree; `Commit {key: repo|sha}` points at a view.
 """
 
@@ -31,6 +34,10 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT orch_group_key IF NOT EXISTS FOR (n:Group) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT orch_view_key IF NOT EXISTS FOR (n:View) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT orch_commit_key IF NOT EXISTS FOR (n:Commit) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT orch_res_key IF NOT EXISTS FOR (n:Res) REQUIRE n.key IS UNIQUE",
+    "CREATE INDEX orch_res_unit IF NOT EXISTS FOR (n:Res) ON (n.unit)",
+    "CREATE INDEX orch_res_group IF NOT EXISTS FOR (n:Res) ON (n.group)",
+    "CREATE INDEX orch_res_repo IF NOT EXISTS FOR (n:Res) ON (n.repo)",
     "CREATE INDEX orch_code_unit IF NOT EXISTS FOR (n:Code) ON (n.unit)",
     "CREATE INDEX orch_code_sname IF NOT EXISTS FOR (n:Code) ON (n.sname)",
     "CREATE INDEX orch_code_squal IF NOT EXISTS FOR (n:Code) ON (n.squal)",

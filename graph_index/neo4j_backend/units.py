@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph_index.dependencies import TrackingResolver, answers_digest
 from graph_index.models import Edge, EdgeKind, Node, NodeKind, is_unresolved
 from graph_index.neo4j_backend import fts
 from graph_index.neo4j_backend.layout import ViewLayout, group_key
@@ -56,6 +57,8 @@ class Plan:
     unit_anchors: dict[str, list[list]] = field(default_factory=dict)
     unit_group: dict[str, int] = field(default_factory=dict)
     groups: dict[int, list[tuple]] = field(default_factory=dict)
+    unit_reads: dict[str, tuple[list[tuple], str]] = field(default_factory=dict)
+    """unit -> (reads its resolution made, digest of their answers), for units resolved here."""
     n_docs: int = 0
     n_tokens: int = 0
 
@@ -76,7 +79,7 @@ class Plan:
         return list(seen.values())
 
     def view_groups_sorted_str(self) -> list[str]:
-        return [str(g) for g in sorted(self.groups)]
+        return [str(g) for g in sorted(set(self.unit_group.values()))]
 
 
 def _row(node: Node, unit: str, repo: str, idx: int, sha: str, sym: tuple | None) -> dict[str, Any]:
@@ -100,24 +103,41 @@ def edge_rows(layout: ViewLayout, edges: list[Edge]) -> list[tuple]:
 
 def materialize(
     layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], write_units: set[str] | None = None,
-    blob_ntok: dict[str, int] | None = None,
+    blob_ntok: dict[str, int] | None = None, reused: dict[str, int] | None = None,
 ) -> Plan:
-    """Rows for the units in `write_units` (None: all) and every unit's edge group."""
+    """Rows for the units in `write_units` (None: all) and every unit's edge group. Files whose
+    unit is in `reused` (unit -> group key, from an earlier view whose reads give the same answers
+    here) are not resolved: their group exists already. With a `TrackingResolver`, the reads of
+    every file resolved here are kept in `plan.unit_reads`."""
     plan = Plan()
     repo = layout.repo
     anchor = layout.anchor
-    # Resolving every file is the one cost that does not shrink with the change; forked workers
-    # were tried and lost (each re-loads tables and re-fills its memo).
-    file_rows = {p: edge_rows(layout, file_edges(vg, p)) for p in sorted(layout.shas)}
+    reused = reused or {}
+    resolver = vg.resolver
+    file_rows: dict[str, list[tuple] | None] = {}
+    for p in sorted(layout.shas):
+        unit = layout.unit_of_path[p]
+        if unit in reused:
+            file_rows[p] = None
+        elif isinstance(resolver, TrackingResolver):
+            edges, reads = resolver.record(lambda p=p: file_edges(vg, p))
+            keys = list(reads)
+            plan.unit_reads[unit] = (keys, answers_digest([reads[k] for k in keys]))
+            file_rows[p] = edge_rows(layout, edges)
+        else:
+            file_rows[p] = edge_rows(layout, file_edges(vg, p))
 
     def add(unit: str, make_nodes, rows: list[tuple] | None = None) -> None:
         nodes: list[tuple[Node, int, str, tuple | None]] | None = None
-        if rows is None:
-            nodes = make_nodes()
-            rows = edge_rows(layout, [e for node, *_ in nodes for e in vg._out_edges(node.id)])
-        g = group_key(unit, rows)
-        plan.unit_group[unit] = g
-        plan.groups[g] = rows
+        if unit in reused:
+            plan.unit_group[unit] = reused[unit]
+        else:
+            if rows is None:
+                nodes = make_nodes()
+                rows = edge_rows(layout, [e for node, *_ in nodes for e in vg._out_edges(node.id)])
+            g = group_key(unit, rows)
+            plan.unit_group[unit] = g
+            plan.groups[g] = rows
         if write_units is None or unit in write_units:
             nodes = nodes if nodes is not None else make_nodes()
             plan.unit_nodes[unit] = [_row(n, unit, repo, idx, sha, sym) for n, idx, sha, sym in nodes]

@@ -224,6 +224,28 @@ class Writer:
             if n < BATCH:
                 return
 
+    # -- resolutions: a file unit's group under recorded reads ------------------------------------
+    def resolutions(self, units: Sequence[str], version: str) -> dict[str, list[tuple[bytes, str, int]]]:
+        """unit -> [(packed read keys, answers digest, group)] of every recorded resolution of the
+        file units among `units` whose group is complete."""
+        out: dict[str, list[tuple[bytes, str, int]]] = {}
+        for part in chunks(list(units), 5_000):
+            for unit, reads, answers, group in self.conn.values(
+                "UNWIND $units AS u MATCH (r:Res {unit: u}) WHERE r.version = $version "
+                "MATCH (g:Group {key: r.group}) WHERE g.done RETURN u, r.reads, r.answers, r.group",
+                units=list(part), version=version,
+            ):
+                out.setdefault(unit, []).append((reads, answers, group))
+        return out
+
+    def put_resolutions(self, rows: Sequence[dict[str, Any]]) -> None:
+        """MERGE [{key, props}] resolution records (written after their groups are done)."""
+        for part in chunks(rows, 2_000):
+            self.conn.execute(
+                "UNWIND $rows AS r MERGE (x:Res {key: r.key}) ON CREATE SET x += r.props, x.repo = $repo",
+                rows=list(part), repo=self.repo,
+            )
+
     # -- views and commits ------------------------------------------------------------------------
     def put_view(self, key: str, props: dict[str, Any]) -> None:
         self.conn.execute("MERGE (v:View {key: $key}) SET v += $props, v.repo = $repo", key=key, props=props,
@@ -250,7 +272,7 @@ class Writer:
 
     def delete_repo(self) -> None:
         """Everything this repository ever wrote."""
-        for label in ("Sym", "Code", "Blob", "Unit", "Group", "View", "Commit"):
+        for label in ("Sym", "Code", "Blob", "Unit", "Group", "Res", "View", "Commit"):
             while True:
                 n = self.conn.write(
                     lambda tx, label=label: tx.run(

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import structlog.testing
 from support.neo4j_server import free_loopback_port
 
 from graph_index import GraphSettings, GraphStoreError, NotIndexedError, open_graph
@@ -338,5 +339,47 @@ def test_a_tree_indexed_before_is_reused_whole(neo4j_server, fixture_repo, tmp_p
     emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo)
     emb.index(repo)
     assert dump(g) == dump(emb)
+    g.close()
+    emb.close()
+
+
+def _indexed_event(g, repo: Path, commit: str) -> dict:
+    with structlog.testing.capture_logs() as logs:
+        g.index(repo, commit)
+    (event,) = [e for e in logs if e["event"] == "indexed"]
+    return event
+
+
+def test_a_second_commit_resolves_only_changed_files_and_their_readers(neo4j_server, fixture_repo, tmp_path) -> None:
+    """Files whose recorded reads answer the same in the new commit keep their edges without being
+    resolved; a changed file and the files that read a changed answer of it are resolved again.
+    Every view still answers exactly as the embedded store does."""
+    repo = fixture_repo("python", with_git=True)
+    c1 = git(repo, "rev-parse", "HEAD")
+    util = repo / "pkg" / "util.py"
+    util.write_text(util.read_text().replace("return inner()", "return inner() + 0"))
+    c2 = commit_all(repo, "body of helper changes, its name does not")
+    util.write_text(util.read_text().replace("def helper(", "def assist("))
+    c3 = commit_all(repo, "helper is renamed: child.py, which calls util.helper, resolves differently")
+    g = open_graph(neo_settings(neo4j_server), repo)
+    first = _indexed_event(g, repo, c1)
+    files = first["files_total"]
+    assert (first["files_resolved"], first["files_resolution_reused"]) == (files, 0)
+    second = _indexed_event(g, repo, c2)
+    assert (second["files_resolved"], second["files_resolution_reused"]) == (1, files - 1)
+    third = _indexed_event(g, repo, c3)
+    assert (third["files_resolved"], third["files_resolution_reused"]) == (2, files - 2)
+    emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo)
+    for commit in (c1, c2, c3):
+        emb.index(repo, commit)
+    assert ("pkg/child.py:Child.size", "CALLS", "pkg/util.py:helper") not in dump(emb)[1]
+    assert_same(emb, g)
+    for commit in (c1, c2):
+        old_emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo, commit)
+        old_neo = open_graph(neo_settings(neo4j_server), repo, commit)
+        assert ("pkg/child.py:Child.size", "CALLS", "pkg/util.py:helper") in dump(old_emb)[1]
+        assert_same(old_emb, old_neo, searches=False)
+        old_emb.close()
+        old_neo.close()
     g.close()
     emb.close()
