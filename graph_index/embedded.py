@@ -23,7 +23,7 @@ from graph_index.models import Edge, EdgeKind, IndexStats, Node, RepoMap, Search
 from graph_index.parsing.facts import Ref, Symbol
 from graph_index.resolve import FileTable
 from graph_index.sources import is_git_repo, resolve_commit
-from graph_index.store import SqliteStore
+from graph_index.store import SqliteStore, pack_row
 from graph_index.viewgraph import ViewGraph
 
 log = structlog.get_logger(__name__)
@@ -196,7 +196,7 @@ class EmbeddedGraph:
         # for a whole parse, and an interrupted index keeps what it stored (content-addressed,
         # so the next run simply reuses it).
         batch: list[tuple] = []
-        for row in parse_files(read(new), len(new), self.workers):  # type: ignore[arg-type]
+        for row in parse_files(read(new), len(new), self.workers, finish=pack_row):  # type: ignore[arg-type]
             if row is None:
                 binary += 1
                 continue

@@ -6,8 +6,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 import structlog
@@ -33,13 +34,14 @@ def default_workers() -> int:
 
 
 def list_view(repo: Path, commit: str | None) -> tuple[Listing, Callable[[list[SourceFile]], Iterator[tuple[SourceFile, bytes]]]]:
-    """The view's files, and a reader yielding the content of any subset of them."""
+    """The view's files, and a reader yielding the content of any subset of them, largest first."""
     if commit is not None:
         listing = list_commit(repo, commit)
 
         def read(files: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes]]:
             by_sha: dict[str, SourceFile] = {}
-            for f in files:
+            # Largest first: a parse pool fed in this order ends with small files on both workers.
+            for f in sorted(files, key=lambda f: -f.size):
                 by_sha.setdefault(f.sha, f)
             for sha, data in read_commit_blobs(repo, by_sha):
                 yield by_sha[sha], data
@@ -48,7 +50,7 @@ def list_view(repo: Path, commit: str | None) -> tuple[Listing, Callable[[list[S
     listing, contents = list_worktree(repo)
 
     def read_disk(files: list[SourceFile]) -> Iterator[tuple[SourceFile, bytes]]:
-        for f in files:
+        for f in sorted(files, key=lambda f: -f.size):
             data = contents.get(f.sha)
             yield f, data if data is not None else (repo / f.path).read_bytes()
 
@@ -56,9 +58,14 @@ def list_view(repo: Path, commit: str | None) -> tuple[Listing, Callable[[list[S
 
 
 def parse_files(
-    items: Iterable[tuple[SourceFile, bytes]], count: int, workers: int | None = None
+    items: Iterable[tuple[SourceFile, bytes]],
+    count: int,
+    workers: int | None = None,
+    finish: Callable[[tuple], tuple] | None = None,
 ) -> Iterator[tuple | None]:
-    """Extraction rows for each item (see `parsing.extract_rows`); None for binary content."""
+    """Extraction rows for each item (see `parsing.extract_rows`), in the items' order; None for
+    binary content. `finish` (a module-level function) turns a row into what the caller stores,
+    inside the worker, so the caller neither unpickles nor converts what it would only re-encode."""
     workers = default_workers() if workers is None else workers
 
     def jobs() -> Iterator[tuple[str, str, bytes]]:
@@ -67,36 +74,56 @@ def parse_files(
 
     if workers <= 1 or count < POOL_THRESHOLD:
         for job in jobs():
-            yield _extract_or_none(job)
+            yield _extract_job(job, finish)
         return
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
-        for window in _windows(jobs(), WINDOW_BYTES):
-            # Largest files first, in small chunks, so both workers finish together.
-            window.sort(key=lambda job: -len(job[2]))
-            yield from pool.map(_extract_or_none, window, chunksize=4)
+        # Chunks go to the pool while the rest is still being read, so the workers start on the
+        # first files instead of after the last one; results come back in submission order (so
+        # store ids do not depend on timing), and at most WINDOW_BYTES of source are in flight.
+        pending: deque[tuple[Future, int]] = deque()
+        in_flight = 0
+        for chunk in _chunks(jobs(), CHUNK_FILES):
+            size = sum(len(job[2]) for job in chunk)
+            pending.append((pool.submit(_extract_chunk, chunk, finish), size))
+            in_flight += size
+            while pending and (in_flight > WINDOW_BYTES or pending[0][0].done()):
+                done, size = pending.popleft()
+                in_flight -= size
+                yield from done.result()
+        while pending:
+            yield from pending.popleft()[0].result()
 
 
 WINDOW_BYTES = 128 << 20
-"""Source bytes handed to the pool at once: bounds memory on very large repositories."""
+"""Source bytes handed to the pool and not yet returned: bounds memory on very large repositories."""
+CHUNK_FILES = 4
+"""Files per pool task: small, so both workers finish together (readers yield largest first)."""
 
 
-def _windows(jobs: Iterator[tuple[str, str, bytes]], limit: int) -> Iterator[list[tuple[str, str, bytes]]]:
-    window: list[tuple[str, str, bytes]] = []
-    size = 0
+def _chunks(jobs: Iterator[tuple[str, str, bytes]], n: int) -> Iterator[list[tuple[str, str, bytes]]]:
+    chunk: list[tuple[str, str, bytes]] = []
     for job in jobs:
-        window.append(job)
-        size += len(job[2])
-        if size >= limit:
-            yield window
-            window, size = [], 0
-    if window:
-        yield window
+        chunk.append(job)
+        if len(chunk) >= n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _worker_init() -> None:
     # Extraction allocates millions of small acyclic objects; cyclic GC passes over them are waste.
     gc.disable()
+
+
+def _extract_chunk(chunk: list[tuple[str, str, bytes]], finish: Callable[[tuple], tuple] | None) -> list[tuple | None]:
+    return [_extract_job(job, finish) for job in chunk]
+
+
+def _extract_job(job: tuple[str, str, bytes], finish: Callable[[tuple], tuple] | None) -> tuple | None:
+    row = _extract_or_none(job)
+    return finish(row) if finish is not None and row is not None else row
 
 
 def _extract_or_none(job: tuple[str, str, bytes]) -> tuple | None:

@@ -26,6 +26,8 @@ class SourceFile:
     path: str
     sha: str
     language: str
+    size: int = 0
+    """Bytes, where the listing knew them without reading (it orders reading, nothing else)."""
 
 
 @dataclass(slots=True)
@@ -81,7 +83,7 @@ def list_commit(repo: Path, commit: str) -> Listing:
         if kind != b"blob" or mode == b"120000" or lang is None or (size != b"-" and int(size) > MAX_BYTES):
             skipped += kind == b"blob"
             continue
-        files.append(SourceFile(path, blob.decode(), lang))
+        files.append(SourceFile(path, blob.decode(), lang, int(size) if size != b"-" else 0))
     return Listing(files, skipped, sha)
 
 
@@ -178,7 +180,7 @@ def list_worktree(repo: Path) -> tuple[Listing, dict[str, bytes]]:
             data = full.read_bytes()
             sha = blob_sha(data)
             contents[sha] = data
-        files.append(SourceFile(path, sha, lang))
+        files.append(SourceFile(path, sha, lang, st.st_size))
     return Listing(files, skipped, None), contents
 
 

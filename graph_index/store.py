@@ -66,6 +66,30 @@ def remove_index(path: Path) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
+def pack_row(row: tuple) -> tuple:
+    """An extraction row in the form `add_blobs` writes: (sha, language, errors, lines, package,
+    symbol rows, ref count, refs marshalled and compressed, used names). A process pool runs this
+    next to the extraction (see `indexer.parse_files`), so the writer only inserts."""
+    sha, language, errors, lines, package, syms, refs = row
+    # The same names as `resolve.used_names`, inlined: this runs for every ref of a repository.
+    used: set[str] = set()
+    add = used.add
+    n_refs = 0
+    for _src, kind, target, name, alias, _line in refs:
+        if kind == "import":
+            n_refs += 1
+            add(target.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[-1])
+            if name and name != "*":
+                add(name)
+            if alias:
+                add(alias)
+        elif kind != "assign":
+            n_refs += 1
+            if name:
+                add(name)
+    return sha, language, errors, lines, package, syms, n_refs, zlib.compress(marshal.dumps(refs), 1), sorted(used)
+
+
 class _SchemaMismatch(Exception):
     pass
 
@@ -171,21 +195,18 @@ class SqliteStore:
         return out
 
     def add_blobs(self, rows: Iterable[tuple]) -> dict[str, int]:
-        """Store extracted files (rows from `parsing.extract_rows`); returns sha -> blob id.
-        Call inside `begin()`/`commit()`."""
+        """Store extracted files (rows from `parsing.extract_rows`, or those rows through
+        `pack_row`); returns sha -> blob id. Call inside `begin()`/`commit()`."""
         db = self.db
         ids: dict[str, int] = {}
         next_sym = (db.execute("SELECT COALESCE(MAX(id), 0) FROM syms").fetchone()[0]) + 1
         sym_rows: list[tuple] = []
         fts_rows: list[tuple] = []
         name_rows: list[tuple] = []
-        for sha, language, errors, lines, package, syms, refs in rows:
-            cur = db.execute(
-                "INSERT OR IGNORE INTO blobs(sha, language, errors, lines, package, n_syms, n_refs, refs)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (sha, language, errors, lines, package, len(syms), sum(1 for r in refs if r[1] != "assign"),
-                 zlib.compress(marshal.dumps(refs), 1)),
-            )
+        insert = "INSERT OR IGNORE INTO blobs(sha, language, errors, lines, package, n_syms, n_refs, refs) VALUES (?,?,?,?,?,?,?,?)"
+        for row in rows:
+            sha, language, errors, lines, package, syms, n_refs, packed, names = row if len(row) == 9 else pack_row(row)
+            cur = db.execute(insert, (sha, language, errors, lines, package, len(syms), n_refs, packed))
             if cur.rowcount == 0:  # another writer stored it first
                 ids[sha] = db.execute("SELECT id FROM blobs WHERE sha = ?", (sha,)).fetchone()[0]
                 continue
@@ -195,19 +216,7 @@ class SqliteStore:
                 sym_rows.append((next_sym, blob, idx, kind, name, qual, parent, start, end, sig, doc, chash))
                 fts_rows.append((next_sym, name, qual, doc, terms))
                 next_sym += 1
-            # The same names as `resolve.used_names`, inlined: this runs for every ref of sympy.
-            used: set[str] = set()
-            add = used.add
-            for _src, kind, target, name, alias, _line in refs:
-                if kind == "import":
-                    add(target.rstrip("/").rsplit("/", 1)[-1].rsplit(".", 1)[-1])
-                    if name and name != "*":
-                        add(name)
-                    if alias:
-                        add(alias)
-                elif name and kind != "assign":
-                    add(name)
-            name_rows.extend((n, blob) for n in used)
+            name_rows.extend((n, blob) for n in names)
             if len(sym_rows) > 20000:
                 self._flush(sym_rows, fts_rows, name_rows)
         self._flush(sym_rows, fts_rows, name_rows)
