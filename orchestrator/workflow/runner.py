@@ -93,18 +93,22 @@ def _hint(request: SolveRequest) -> str:
 
 
 def _run_settings(
-    settings: OrchSettings, given: SolveRequest, request: SolveRequest, run_dir: Path, explicit: Collection[str]
+    settings: OrchSettings, given: SolveRequest, request: SolveRequest, run_dir: Path,
+    explicit: Collection[str] | None,
 ) -> tuple[OrchSettings, str, SavedRunSettings | None]:
     """(effective settings, checkpoint thread, what to save for a new run).
 
-    A resumed run gets back the settings it was started with; only what this session gives
-    explicitly (`explicit` dotted keys, and the resume request's own fields) changes them."""
+    With `explicit` given, a resumed run gets back the settings it was started with; only what
+    this session gives explicitly (those dotted keys, and the resume request's own fields)
+    changes them. With None the caller's settings are used as they are."""
     saved_path = run_dir / SETTINGS
     if request.resume and saved_path.exists():
         try:
             saved = SavedRunSettings.model_validate_json(saved_path.read_text(encoding="utf-8"))
         except ValidationError as exc:
             raise SavedSettingsError(f"{saved_path} is not a valid run settings record ({exc.error_count()} errors)") from None
+        if explicit is None:
+            return effective_settings(settings, request), saved.thread_id, None
         return effective_settings(resumed_settings(settings, saved, explicit), given), saved.thread_id, None
     if request.resume:
         # Recorded before runs saved their settings: the current ones, on the run id's thread.
@@ -126,11 +130,14 @@ def run_solve(
     *,
     roles: Any = None,
     progress: Progress | None = None,
-    explicit: Collection[str] = (),
+    explicit: Collection[str] | None = None,
 ) -> SolveResult:
     """`roles` overrides the agents (tests of the workflow's own logic pass their own).
-    `explicit`: dotted settings keys given for this session (`--set`, command options); on
-    resume they win over the settings the run was started with, which win over everything else."""
+
+    `explicit`: on resume, restore the settings the run was started with (settings.json) over
+    `settings`, except these dotted keys given for this session (`orch solve` passes its --set
+    keys). None (library callers such as the batch runner and the GitHub App, which own their
+    configuration): `settings` is used as given."""
     runs_dir = Path(request.runs_dir or settings.run.runs_dir).expanduser()
     given = request
     try:
