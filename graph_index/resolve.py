@@ -50,26 +50,35 @@ class FileTable:
     """`from m import *` imports, which re-export everything of `m`."""
     assigns: dict[tuple[int, str], list[str]] = field(default_factory=dict)
     """(scope, assigned name) -> callees it was assigned from (`x = Foo()`, `self.x = Foo()`)."""
-    calls: dict[int, list[Ref]] = field(default_factory=dict)
-    """scope -> its calls, in file order (what a test exercises)."""
+    _calls: dict[int, list[Ref]] | None = None
 
     def __post_init__(self) -> None:
         self.by_qual = {s.qualname: i for i, s in enumerate(self.symbols) if i}
+        # Tables are loaded for lookups far more often than resolved: calls, most of the refs,
+        # are only grouped on demand (`calls_in`).
         for ref in self.refs:
-            if ref.kind == CALL:
-                self.calls.setdefault(ref.src, []).append(ref)
+            kind = ref.kind
+            if kind == CALL:
                 continue
-            if ref.kind == ASSIGN:
+            if kind == ASSIGN:
                 targets = self.assigns.setdefault((ref.src, ref.name), [])
                 if ref.target not in targets:
                     targets.append(ref.target)
-                continue
-            if ref.kind == IMPORT and ref.name == "*":
-                self.stars.append(ref)
-            if ref.kind == IMPORT:
+            elif kind == IMPORT:
+                if ref.name == "*":
+                    self.stars.append(ref)
                 local = _binding_name(self.language, ref)
                 if local and local not in self.bindings:
                     self.bindings[local] = ref
+
+    def calls_in(self, scope: int) -> list[Ref]:
+        """The calls made directly in `scope`, in file order (what a test exercises)."""
+        if self._calls is None:
+            self._calls = {}
+            for ref in self.refs:
+                if ref.kind == CALL:
+                    self._calls.setdefault(ref.src, []).append(ref)
+        return self._calls.get(scope, [])
 
 
 def _binding_name(language: str, ref: Ref) -> str:

@@ -229,7 +229,7 @@ class ViewGraph:
         table = v.tables.table(path)
         assert table is not None
         out: list[Edge] = []
-        for ref in table.calls.get(idx, ()):
+        for ref in table.calls_in(idx):
             target = v.resolver.resolve(table, ref)
             if not is_unresolved(target) and v.resolver.observe(("code", target), self._is_code, target):
                 out.append(Edge(node_id, target, EdgeKind.TESTS, ref.line))
