@@ -68,3 +68,19 @@ def test_process_pool_returns_every_file_in_bounded_windows(monkeypatch) -> None
     assert sorted(r[0] for r in rows if r) == sorted(f.sha for f, _ in items[:-1])
     by_sha = {r[0]: r for r in rows if r}
     assert by_sha[f"{5:040d}"][5][1][1] == "f5"  # the definition came back with its file
+
+
+def test_refs_follow_document_order() -> None:
+    # Captures come back from tree-sitter as sets; extraction must not depend on their order:
+    # each callee keeps its first line, and imports keep source order (the first one binds).
+    py = "".join(f"from mod{i} import thing\n" for i in range(30)) + "\ndef f():\n"
+    py += "".join(f"    helper({i})\n    other.run({i})\n" for i in range(60))
+    js = "".join(f"import {{ thing }} from './mod{i}';\n" for i in range(30)) + "\nfunction f() {\n"
+    js += "".join(f"  helper({i});\n  other.run({i});\n" for i in range(60)) + "}\n"
+    for language, source in (("python", py), ("javascript", js)):
+        _, _, errors, _, _, _, refs = extract_rows(("x", language, source.encode()))
+        assert errors == 0
+        calls = [(r[2], r[5]) for r in refs if r[1] == "call"]
+        assert calls == [("helper", 33), ("other.run", 34)], language
+        imports = [r[2] for r in refs if r[1] == "import"]
+        assert [t.lstrip("./") for t in imports] == [f"mod{i}" for i in range(30)], language
