@@ -83,16 +83,21 @@ def parse_files(
         # store ids do not depend on timing), and at most WINDOW_BYTES of source are in flight.
         pending: deque[tuple[Future, int]] = deque()
         in_flight = 0
-        for chunk in _chunks(jobs(), CHUNK_FILES):
-            size = sum(len(job[2]) for job in chunk)
-            pending.append((pool.submit(_extract_chunk, chunk, finish), size))
-            in_flight += size
-            while pending and (in_flight > WINDOW_BYTES or pending[0][0].done()):
-                done, size = pending.popleft()
-                in_flight -= size
-                yield from done.result()
-        while pending:
-            yield from pending.popleft()[0].result()
+        try:
+            for chunk in _chunks(jobs(), CHUNK_FILES):
+                size = sum(len(job[2]) for job in chunk)
+                pending.append((pool.submit(_extract_chunk, chunk, finish), size))
+                in_flight += size
+                while pending and (in_flight > WINDOW_BYTES or pending[0][0].done()):
+                    done, size = pending.popleft()
+                    in_flight -= size
+                    yield from done.result()
+            while pending:
+                yield from pending.popleft()[0].result()
+        finally:
+            # An interrupted consumer (Ctrl-C, a failed write) must not wait for queued files.
+            for future, _ in pending:
+                future.cancel()
 
 
 WINDOW_BYTES = 128 << 20
