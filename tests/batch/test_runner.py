@@ -106,3 +106,23 @@ def test_a_result_journalled_without_its_prediction_gets_it_on_resume(batch_sett
     after = predictions(store)
     assert sorted(p["instance_id"] for p in after) == ["acme__a-0", "acme__a-1"]
     assert json.loads(lines[1]) in after
+
+
+def test_workers_report_host_cpu_not_wall_time(batch_settings) -> None:
+    outcome = run_batch(_request(rows_for({"acme/a": [{"sleep": 1.0}]}), run_id="cpu"), batch_settings())
+    [result] = BatchStore(outcome.run_dir).results()
+    # A second asleep costs (almost) no CPU; the figure is what the instance cost the host.
+    assert result.duration_s >= 1.0 and 0 <= result.detail["worker_cpu_s"] < 0.6
+
+
+def test_the_real_task_preloads_what_a_solve_imports() -> None:
+    """The fork server imports the task module; every worker forked from it must find the
+    workflow's lazily imported parts (roles, graph store and parsers, Docker SDK) loaded."""
+    import subprocess
+    import sys
+
+    code = ("import sys, orchestrator.batch.task as t; "
+            "print(sorted(m for m in (*t.WARM_MODULES, 'agents.roles.coder', 'agents.scripted') if m not in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
