@@ -71,11 +71,18 @@ def pack_facts(row: tuple) -> bytes:
     return zlib.compress(marshal.dumps((syms, refs)), 1)
 
 
-RESOLUTION = "1"
+def _resolution_version() -> str:
+    """A digest of the code that decides a file's edges and its recorded reads."""
+    from graph_index import dependencies, resolve, viewgraph
+    from graph_index.neo4j_backend import units
+
+    return digest(*(Path(m.__file__).read_text() for m in (resolve, viewgraph, dependencies, units)))  # type: ignore[arg-type]
+
+
+RESOLUTION = _resolution_version()
 """Version of the resolver's answers: part of every resolution record's key and checked when
-reusing one, so records a different resolver wrote are never reused. Bump it whenever
-`graph_index.resolve`, `graph_index.viewgraph` or `graph_index.dependencies` change what a
-file's edges or its recorded reads are."""
+reusing one, so records written by different resolution code are never reused (derived from the
+source, so no one has to remember to bump it)."""
 
 
 def view_graph(repo_name: str, layout: ViewLayout, facts: dict[str, tuple], tracking: bool = False) -> ViewGraph:
