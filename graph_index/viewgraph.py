@@ -36,6 +36,8 @@ from graph_index.resolve import (
 )
 
 _REF_EDGE = {CALL: EdgeKind.CALLS, INHERIT: EdgeKind.INHERITS, REFERENCE: EdgeKind.REFERENCES}
+_FROM_REFS = frozenset({EdgeKind.CALLS, EdgeKind.INHERITS, EdgeKind.REFERENCES, EdgeKind.IMPORTS, EdgeKind.TESTS})
+"""Edge kinds read from a file's refs (TESTS: a test's calls)."""
 _RANK_WEIGHTS = {EdgeKind.CALLS: 1.0, EdgeKind.INHERITS: 1.0, EdgeKind.IMPORTS: 0.5, EdgeKind.REFERENCES: 0.5}
 
 
@@ -207,6 +209,8 @@ class ViewGraph:
                 Edge(node_id, f"{path}:{s.qualname}", EdgeKind.DEFINES, s.start_line)
                 for i, s in enumerate(table.symbols) if i and s.parent == idx
             ]
+        if kinds is not None and not kinds & _FROM_REFS:
+            return _dedupe(out)  # DEFINES only: walking a big file's definitions stays linear
         resolver = v.resolver
         for ref in table.refs:
             if ref.src != idx and not (ref.kind == IMPORT and idx == 0):
