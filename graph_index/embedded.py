@@ -21,7 +21,7 @@ from graph_index.errors import NotIndexedError
 from graph_index.indexer import list_view, parse_files
 from graph_index.models import Edge, EdgeKind, IndexStats, Node, RepoMap, SearchHit, Subgraph
 from graph_index.parsing.facts import Ref, Symbol
-from graph_index.resolve import FileTable
+from graph_index.resolve import FileSymbols, FileTable
 from graph_index.sources import is_git_repo, resolve_commit
 from graph_index.store import SqliteStore, pack_row
 from graph_index.viewgraph import ViewGraph
@@ -91,6 +91,17 @@ class _View(ViewGraph):
             shared[(blob, path)] = table
             return table
 
+        language_of = {path: lang for path, _, lang in rows}
+
+        def load_symbols(path: str) -> FileSymbols | FileTable | None:
+            blob = blob_of.get(path)
+            if blob is None:
+                return None
+            cached = shared.get((blob, path))
+            if cached is not None:
+                return cached
+            return FileSymbols(path, language_of[path], [Symbol(*row) for row in store.blob_syms(blob)])
+
         def sha_of(path: str) -> str:
             row = store.db.execute("SELECT sha FROM blobs WHERE id = ?", (blob_of[path],)).fetchone()
             return row[0] if row else ""
@@ -102,6 +113,7 @@ class _View(ViewGraph):
             sha_of=sha_of,
             paths_using=lambda name: store.blobs_using(view_id, [name]),
             names_with_prefix=lambda prefix: store.find_syms_prefix(view_id, prefix),
+            load_symbols=load_symbols,
         )
 
 

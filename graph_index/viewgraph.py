@@ -28,6 +28,7 @@ from graph_index.paths import shortest_paths
 from graph_index.ranking import pagerank
 from graph_index.render import render_repo_map, render_skeleton
 from graph_index.resolve import (
+    FileSymbols,
     FileTable,
     Resolver,
     ViewTables,
@@ -53,11 +54,13 @@ class ViewGraph:
         paths_using: Callable[[str], list[str]] | None = None,
         names_with_prefix: Callable[[str], list[tuple[str, int]]] | None = None,
         resolver: Callable[[ViewTables], Resolver] = Resolver,
+        load_symbols: Callable[[str], FileSymbols | FileTable | None] | None = None,
     ) -> None:
         self.repo_name = repo_name
         self.language_of = dict(files)
         self.blob_of = self.language_of  # membership and iteration only
-        self.tables = ViewTables(files, load)
+        # Nodes need only a file's definitions: `load_symbols`, when given, skips its refs.
+        self.tables = ViewTables(files, load, load_symbols)
         self.resolver = resolver(self.tables)
         self._sha_of = sha_of
         self._paths_using = paths_using or self._scan_paths_using
@@ -111,7 +114,7 @@ class ViewGraph:
             return None
         if ":" in node_id:
             path, qual = node_id.split(":", 1)
-            table = v.tables.table(path)
+            table = v.tables.symbols(path)
             if table is not None and qual in table.by_qual:
                 return ("sym", path, table.by_qual[qual])
             return None
@@ -133,7 +136,7 @@ class ViewGraph:
             return Node(d + "/", NodeKind.DIRECTORY, posixpath.basename(d), d, d, parent=_dir_id(posixpath.dirname(d)))
         if loc[0] == "file":
             p = loc[1]
-            table = v.tables.table(p)
+            table = v.tables.symbols(p)
             lines = table.symbols[0].end_line if table and table.symbols else 0
             return Node(
                 p, NodeKind.FILE, posixpath.basename(p), p, p, 1, lines,
@@ -148,7 +151,7 @@ class ViewGraph:
 
     def _sym_node(self, path: str, idx: int) -> Node:
         v = self
-        table = v.tables.table(path)
+        table = v.tables.symbols(path)
         assert table is not None
         s = table.symbols[idx]
         module_id = v.tables.module_of[path]
@@ -166,7 +169,7 @@ class ViewGraph:
     def _id_of(self, path: str, idx: int) -> str:
         if idx == 0:
             return self.tables.module_of[path]
-        table = self.tables.table(path)
+        table = self.tables.symbols(path)
         assert table is not None
         return f"{path}:{table.symbols[idx].qualname}"
 
