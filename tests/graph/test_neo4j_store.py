@@ -381,5 +381,15 @@ def test_a_second_commit_resolves_only_changed_files_and_their_readers(neo4j_ser
         assert_same(old_emb, old_neo, searches=False)
         old_emb.close()
         old_neo.close()
+    # Forgetting a commit forgets the resolutions only it used; indexing it again resolves them again.
+    g.delete_commit(c3)  # type: ignore[attr-defined]
+    dangling = "MATCH (r:Res {repo: $repo}) WHERE NOT EXISTS { MATCH (x:Group {key: r.group}) } RETURN count(r) AS n"
+    assert g.cypher(dangling) == [{"n": 0}]
+    again = _indexed_event(g, repo, c3)
+    assert (again["files_resolved"], again["files_resolution_reused"]) == (2, files - 2)
+    assert_same(emb, g, searches=False)
+    for commit in (c1, c2, c3):
+        g.delete_commit(commit)  # type: ignore[attr-defined]
+    assert g.cypher("MATCH (r:Res {repo: $repo}) RETURN count(r) AS n") == [{"n": 0}]
     g.close()
     emb.close()
