@@ -32,26 +32,11 @@ def _kind(node: Node) -> str:
     return "method" if node.is_method else "function"
 
 
-def project_names(files: list[str]) -> frozenset[str]:
-    """Top-level packages of the repository (`sympy`, `_pytest`, `src/flask`), lower-cased: the
-    project's own name occurs all over it and in most of its issues, so it locates nothing."""
-    out: set[str] = set()
-    for path in files:
-        parts = path.split("/")
-        if parts[0] in ("src", "lib") and len(parts) > 2:
-            parts = parts[1:]
-        if len(parts) == 2 and parts[1] == "__init__.py":
-            out.add(parts[0].strip("_").lower())
-    return frozenset(out)
-
-
-def search_query(text: str, limit: int = SEARCH_TERMS, named_first: bool = True, skip: frozenset[str] = frozenset()) -> str:
+def search_query(text: str, limit: int = SEARCH_TERMS, named_first: bool = True) -> str:
     """The issue's most telling distinct words, unstemmed (full-text indexes match whole words),
     with identifier parts: `_print_MatrixSymbol` -> print matrix symbol matrixsymbol. Parts of
     identifiers the issue names deliberately (backticks, code, call syntax) come first, then the
-    most repeated words; backends cap how many terms a query may use. Words in `skip` (the
-    project's own names) are left out: they match most of the index at next to no weight, and
-    each matching row costs the search time."""
+    most repeated words; backends cap how many terms a query may use."""
     counts: Counter[str] = Counter()
     for word in _WORD.findall(text):
         parts = split_identifier(word)
@@ -60,7 +45,7 @@ def search_query(text: str, limit: int = SEARCH_TERMS, named_first: bool = True,
         terms = dict.fromkeys(parts)
         if len(parts) > 1:
             terms["".join(parts)] = None
-        counts.update(t for t in terms if len(t) > 2 and t not in STOPWORDS and t not in skip and not t.isdigit())
+        counts.update(t for t in terms if len(t) > 2 and t not in STOPWORDS and not t.isdigit())
     order = [t for t, _ in counts.most_common()]
     if named_first:
         named: dict[str, None] = {}
@@ -74,23 +59,17 @@ def search_query(text: str, limit: int = SEARCH_TERMS, named_first: bool = True,
 
 
 class GraphAccess:
-    def __init__(self, graph: CodeGraph, query: Callable[[str], str] | None = None):
+    def __init__(self, graph: CodeGraph, query: Callable[[str], str] = search_query):
         self.graph = graph
-        self._query = query or self._project_query
+        self._query = query
         self.hits = SEARCH_HITS
         self._file_symbols: dict[str, list[Symbol]] = {}
         self.decay = FILE_HIT_DECAY
         self._node = lru_cache(maxsize=65536)(graph.node)
         self._search_cache: dict[str, list] = {}
-        self._files: list[str] | None = None
 
     def files(self) -> list[str]:
-        if self._files is None:
-            self._files = self.graph.files()
-        return list(self._files)
-
-    def _project_query(self, issue_text: str) -> str:
-        return search_query(issue_text, skip=project_names(self.files()))
+        return self.graph.files()
 
     def _symbol(self, node: Node) -> Symbol | None:
         """The node as the function/class localization ranks: nested functions fold into the
@@ -211,4 +190,4 @@ class GraphAccess:
         return dict(sorted(out.items(), key=lambda kv: -kv[1])[:k])
 
 
-__all__ = ["GraphAccess", "project_names", "search_query"]
+__all__ = ["GraphAccess", "search_query"]

@@ -248,20 +248,11 @@ def test_search_query_puts_named_identifier_parts_first() -> None:
     assert search_query(QUERY_TEXT, limit=6) == "latex printer print function inv trig"
 
 
-def test_project_names_are_the_top_level_packages() -> None:
-    from graph_index.localize.graph_access import project_names
-
-    files = ["sympy/__init__.py", "sympy/core/__init__.py", "src/_pytest/__init__.py", "setup.py",
-             "doc/conf.py", "tests/__init__.py", "lib/Mpl/__init__.py"]
-    assert project_names(files) == {"sympy", "pytest", "tests", "mpl"}
-
-
-def test_search_query_leaves_out_the_project_name_and_keywords() -> None:
+def test_search_query_leaves_out_python_keywords() -> None:
     from graph_index.localize.graph_access import search_query
 
     text = "`sympy.Matrix.det` raises; assert det(M) == 0 fails with sympy 1.7; try except"
     assert search_query(text) == "matrix sympy det raises fails"
-    assert search_query(text, skip=frozenset({"sympy"})) == "matrix det raises fails"
 
 
 def test_search_query_is_the_same_whatever_the_hash_seed() -> None:
