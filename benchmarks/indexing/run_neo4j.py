@@ -20,7 +20,11 @@ not share the CPU with the timed indexes. Unless --no-warmup, the server first i
 commit once under another repository key (deleted at the end), so the timed first index does not
 pay the JVM's JIT warm-up that the second one escapes. NEO4J_URI,
 NEO4J_USER and NEO4J_PASSWORD name the server (defaults: bolt://127.0.0.1:7687, neo4j,
-orch-test-password); start one with scripts/neo4j/neo4j-server.sh. The repository comes from
+orch-test-password); start one with scripts/neo4j/neo4j-server.sh. That script's default JVM
+compiles with C1 only, which starts a test server fast but makes its writes ~3x slower; for
+figures, run the server as production would, with the full JIT:
+ORCH_NEO4J_JAVA_OPTS='-XX:+UseSerialGC' ORCH_NEO4J_HEAP=1536m scripts/neo4j/neo4j-server.sh start.
+The repository comes from
 the `fetch` tool's bare mirror; a shared clone is made under --scratch, never in the project.
 """
 
