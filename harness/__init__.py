@@ -17,6 +17,7 @@ from harness.patching import UnsafePatch, check_patch
 from harness.prune import PruneRequest, PruneResult, parse_duration
 from harness.sandbox import CommandResult, EngineUnavailable, PatchResult, Sandbox, SandboxError
 from harness.sandboxes import DockerSandbox, Limits, LocalSandbox, connect, reap_orphans
+from harness.specs import SpecError
 
 __all__ = [
     "CommandResult",
@@ -34,6 +35,7 @@ __all__ = [
     "ResolvedStatus",
     "Sandbox",
     "SandboxError",
+    "SpecError",
     "TestStatus",
     "UnsafePatch",
     "Verdict",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 
 import structlog
@@ -13,6 +14,7 @@ import orchestrator.workflow.adapters  # noqa: F401
 from orchestrator.batch.isolation import worker_dir
 from orchestrator.batch.models import InstanceResult, InstanceStatus, TaskSpec
 from orchestrator.config import OrchSettings
+from orchestrator.records.model import REQUEST
 from orchestrator.workflow import Budgets, SolveRequest, SolveStatus
 from orchestrator.workflow.runner import run_solve
 
@@ -77,8 +79,14 @@ def solve_instance(spec: TaskSpec) -> InstanceResult:
     settings = OrchSettings.model_validate(spec.settings)
     row = spec.instance
     instance_dir = Path(spec.instance_dir)
+    resume = spec.resume and _has_run_record(instance_dir)
+    if spec.repos_dir and not settings.harness.repos_dir:
+        settings.harness.repos_dir = spec.repos_dir  # where image builds find the repository too
     request = SolveRequest(
-        issue_text=str(row.get("problem_statement", "")),
+        # As a dataset row, so a Docker sandbox is the harness's instance image (the repository's
+        # environment installed, as in grading), like `orch solve --dataset`. The row travels in
+        # the spec and is written beside the run: a Ray node need not see the batch's dataset file.
+        dataset=_row_file(instance_dir, row),
         repo=repo_source(row, spec.repos_dir),
         commit=row.get("base_commit"),
         instance_id=spec.instance_id,
@@ -86,7 +94,7 @@ def solve_instance(spec: TaskSpec) -> InstanceResult:
         budgets=Budgets(cost_usd=spec.cost_cap_usd, wall_seconds=min(settings.budget.wall_seconds, soft_wall_seconds(spec.timeout_s))),
         run_id=instance_dir.name,
         runs_dir=instance_dir.parent,
-        resume=spec.resume and _has_run_record(instance_dir),
+        resume=resume,
     )
     # The batch's settings are every attempt's settings: a resumed instance (interrupted, or
     # retried after an infrastructure failure that a settings change fixed) must not get back
@@ -111,6 +119,18 @@ def solve_instance(spec: TaskSpec) -> InstanceResult:
     )
 
 
+def _row_file(instance_dir: Path, row: dict) -> Path:
+    # In the worker's own directory: anything else in the instance directory means "the workflow
+    # recorded this run", and a later attempt would try to resume a run that never started.
+    where = worker_dir(instance_dir)
+    where.mkdir(parents=True, exist_ok=True)
+    path = where / "instance.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    return path
+
+
 def _has_run_record(instance_dir: Path) -> bool:
-    """An earlier attempt got as far as the workflow writing its record (not just the worker's logs)."""
-    return instance_dir.is_dir() and any(p.name != worker_dir(instance_dir).name for p in instance_dir.iterdir())
+    """An earlier attempt got as far as the workflow saving its request: only then is there a run
+    to resume. A kill can land after the run's directory and logs exist but before that, and
+    resuming such a run fails ("no run to resume"), losing the instance's prediction."""
+    return (instance_dir / REQUEST).is_file()

@@ -76,7 +76,14 @@ def sandbox_opener(settings: OrchSettings, request: Any = None):
         return LocalSandbox(repo_path, commit, memory=h.memory, command_timeout=h.command_timeout)
 
     def open_docker(repo_path: Path, commit: str) -> Sandbox:
-        from harness import DockerSandbox, Limits, build_environment, connect, reap_orphans
+        from harness import (
+            DockerSandbox,
+            Limits,
+            SpecError,
+            build_environment,
+            connect,
+            reap_orphans,
+        )
 
         client = connect()
         # A killed run (the one being resumed, say) could not remove its container; nothing else
@@ -84,8 +91,14 @@ def sandbox_opener(settings: OrchSettings, request: Any = None):
         reap_orphans(client)
         limits = Limits(cpus=h.cpus, memory=h.memory, pids=h.pids, command_timeout=h.command_timeout)
         if dataset is not None and instance_id:
-            image = build_environment(dataset=dataset, instance_id=instance_id, settings=h)
-            return DockerSandbox(image, limits=limits, labels={"orch.role": "solve"}, client=client)
+            try:
+                image = build_environment(dataset=dataset, instance_id=instance_id, settings=h)
+            except SpecError as exc:
+                # A repository nobody wrote an environment for still gets solved, on the bare
+                # base image; its tests then see only what the repository itself carries.
+                log.warning("sandbox.no_environment_spec", error=str(exc), image=f"orch-base:{h.base_release}")
+            else:
+                return DockerSandbox(image, limits=limits, labels={"orch.role": "solve"}, client=client)
         sb = DockerSandbox(f"orch-base:{h.base_release}", limits=limits, labels={"orch.role": "solve"}, client=client)
         try:
             _load_repo(sb, repo_path, commit)

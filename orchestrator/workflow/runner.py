@@ -201,8 +201,13 @@ def run_solve(
             return _finish(recorder, summary, final, settings, 0.0, resumable=True)
         if started_before and not snapshot.next:
             final = SolveState.model_validate(snapshot.values)
-            recorder.event("run", action="resume_noop", reason="run already finished")
-            return _finish(recorder, summary, final, settings, 0.0, resumable=False)
+            if final.status is not None:
+                recorder.event("run", action="resume_noop", reason="run already finished")
+                return _finish(recorder, summary, final, settings, 0.0, resumable=False)
+            # No next node and no outcome: killed before its first node was scheduled, so nothing
+            # ran. Taking it for finished ended such runs as error_infra with no message (seen when
+            # a batch was killed just as it started an instance); start it afresh instead.
+            started_before = False
         spend = SolveState.model_validate(snapshot.values).spend if started_before else Spend()
         recorder.event("run", action="resume" if started_before else "start", next=list(snapshot.next),
                        spend=spend.model_dump())
