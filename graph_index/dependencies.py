@@ -55,6 +55,7 @@ class TrackingResolver(Resolver):
             self._rec = outer
 
     def observe(self, key: tuple, fn: Callable, *args):  # noqa: ANN201
+        """`fn(*args)`, recorded under `key` as a read of the file being resolved, if any."""
         rec = self._rec
         if rec is None:
             return fn(*args)
@@ -114,48 +115,30 @@ class TrackingResolver(Resolver):
 
     # -- reads of the rest of the view (inside a read, plain calls) --------------------------------
     def node_id(self, entity: Entity) -> str:
-        if self._rec is None:
-            return Resolver.node_id(self, entity)
         return self.observe(("nid", entity), Resolver.node_id, self, entity)
 
     def _member(self, entity: Entity, name: str, hops: int) -> Entity | None:
-        if self._rec is None:
-            return Resolver._member(self, entity, name, hops)
         return self.observe(("member", entity, name, hops), Resolver._member, self, entity, name, hops)
 
     def _class_member(self, cls: Entity, name: str, hops: int) -> Entity | None:
-        if self._rec is None:
-            return Resolver._class_member(self, cls, name, hops)
         return self.observe(("cmember", cls, name, hops), Resolver._class_member, self, cls, name, hops)
 
     def _bases(self, cls: Entity) -> list[Entity]:
-        if self._rec is None:
-            return Resolver._bases(self, cls)
         return self.observe(("bases", cls), Resolver._bases, self, cls)
 
     def _is_class(self, entity: Entity) -> bool:
-        if self._rec is None:
-            return Resolver._is_class(self, entity)
         return self.observe(("class", entity), Resolver._is_class, self, entity)
 
     def _module(self, name: str) -> Entity | None:
-        if self._rec is None:
-            return Resolver._module(self, name)
         return self.observe(("module", name), Resolver._module, self, name)
 
     def _import_at(self, path: str, lang: str, spec: str) -> Entity | None:
-        if self._rec is None:
-            return Resolver._import_at(self, path, lang, spec)
         return self.observe(("import", path, lang, spec), Resolver._import_at, self, path, lang, spec)
 
     def _package_member(self, path: str, language: str, name: str) -> Entity | None:
-        if self._rec is None:
-            return Resolver._package_member(self, path, language, name)
         return self.observe(("package", path, language, name), Resolver._package_member, self, path, language, name)
 
     def _defines(self, path: str, qual: str) -> bool:
-        if self._rec is None:
-            return Resolver._defines(self, path, qual)
         return self.observe(("defines", path, qual), Resolver._defines, self, path, qual)
 
     _READS = {
