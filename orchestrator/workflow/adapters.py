@@ -211,9 +211,7 @@ def model_client(settings: OrchSettings, spend: Spend, recorder: RunRecorder) ->
     if name.startswith("scripted:") and spend.steps:
         path = Path(name.split(":", 1)[1])
         chat = agents.ScriptedChatModel(responses=load_script(path)[spend.steps :], name_hint=name)
-    usage = agents.Usage(input_tokens=spend.input_tokens, output_tokens=spend.output_tokens,
-                         cost_usd=spend.cost_usd, steps=spend.steps, elapsed_seconds=spend.elapsed_seconds)
-    return agents.build_model_client(settings.model, settings.budget, spent=usage, hooks=[hook], chat=chat)
+    return agents.build_model_client(settings.model, settings.budget, spent=spend.model_copy(), hooks=[hook], chat=chat)
 
 
 def roles(settings: OrchSettings) -> Any:

@@ -102,14 +102,7 @@ class Services:
         budget = getattr(self.model, "budget", None)
         if budget is None:
             return Spend()
-        u = budget.usage()
-        return Spend(
-            input_tokens=u.input_tokens,
-            output_tokens=u.output_tokens,
-            cost_usd=u.cost_usd,
-            steps=u.steps,
-            elapsed_seconds=u.elapsed_seconds,
-        )
+        return budget.usage()
 
     def close(self) -> None:
         if self._sandbox is not None:

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents import Usage
+
 Role = Literal["tester", "coder", "reviewer"]
 
 
@@ -97,18 +99,9 @@ class Candidate(_Rec):
     """The attempt's own reproduction test (attempts are independent, tester included)."""
 
 
-class Spend(_Rec):
-    """Model spend so far; restored into the budget on resume so caps span the whole run."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float = 0.0
-    steps: int = 0
-    elapsed_seconds: float = 0.0
-
-    @property
-    def tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
+Spend = Usage
+"""Model spend so far (the budget's own record); restored into the budget on resume so caps
+span the whole run."""
 
 
 class SolveState(BaseModel):
@@ -153,8 +146,9 @@ class SolveState(BaseModel):
 
 # Types the checkpointer may deserialize (LangGraph refuses unregistered classes).
 CHECKPOINT_TYPES = [
-    (__name__, cls.__name__)
+    (cls.__module__, cls.__name__)
     for cls in (
-        IssueInfo, RepoInfo, Subtask, Plan, Reproduction, TestRun, Evidence, Review, Candidate, Spend, SolveState,
+        IssueInfo, RepoInfo, Subtask, Plan, Reproduction, TestRun, Evidence, Review, Candidate, Usage, SolveState,
     )
-]
+] + [(__name__, "Spend")]
+"""The last entry reads checkpoints written when `Spend` was a class of its own."""
