@@ -14,6 +14,7 @@ from orchestrator.config import OrchSettings
 from orchestrator.github_app.job import JobOutcome, run_job
 from orchestrator.github_app.solver import Solver
 from orchestrator.github_app.store import Job
+from orchestrator.raycluster import connect, node_addresses
 
 log = structlog.get_logger(__name__)
 
@@ -48,21 +49,11 @@ class RayExecutor:
     """
 
     def __init__(self, address: str | None) -> None:
-        try:
-            import ray
-        except ImportError:
-            raise RuntimeError("app.executor 'ray' needs the optional extra: pip install 'orch[ray]'") from None
+        # A private cluster needs little object store: jobs and outcomes are a few KiB.
+        ray, self._owns_ray = connect(address, what="app.executor", object_store_memory=80 << 20)
         self._ray = ray
-        self._owns_ray = not ray.is_initialized()
-        if self._owns_ray:
-            if address:
-                ray.init(address=address, log_to_driver=False)
-            else:
-                # A private single-node cluster on loopback, for one machine without a cluster.
-                ray.init(include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
-                         object_store_memory=80 * 1024 * 1024)
         self._remote = ray.remote(_ray_job).options(max_retries=0)
-        log.info("app_ray_connected", cpus=ray.cluster_resources().get("CPU"), nodes=len(ray.nodes()))
+        log.info("app_ray_connected", cpus=ray.cluster_resources().get("CPU"), nodes=node_addresses(ray))
 
     def __call__(self, job: Job, settings: OrchSettings, installation_spent_usd: float, solver: Solver | None) -> JobOutcome:
         data = self._ray.get(self._remote.remote(job, settings, installation_spent_usd))

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def ray_cluster():
-    from orchestrator.batch.executors.ray import keep_on_loopback
+    from orchestrator.raycluster import keep_on_loopback
 
     # Loopback only (Ray would otherwise swap 127.0.0.1 for the host's address), no dashboard,
     # the smallest object store Ray accepts.

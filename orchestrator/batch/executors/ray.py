@@ -11,8 +11,6 @@ shared file system at runs_dir, or collect them afterwards; predictions never de
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from typing import Any
 
@@ -20,31 +18,9 @@ import structlog
 
 from orchestrator.batch.isolation import TERM_GRACE_S, infra_result, run_isolated
 from orchestrator.batch.models import InstanceResult, InstanceStatus, TaskSpec
+from orchestrator.raycluster import connect, node_addresses
 
 log = structlog.get_logger(__name__)
-
-
-def _is_loopback(address: str) -> bool:
-    host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
-# Ray (2.x, Linux) swaps a loopback address for the host's own interface address, both the
-# cluster's and `_node_ip_address`, unless it is told it runs on one machine only. This setting
-# says so; every Ray process this driver starts inherits it. A cluster joined on loopback must be
-# started with it too (`RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 ray start --head --node-ip-address=127.0.0.1`).
-SINGLE_MACHINE_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
-
-
-def keep_on_loopback() -> None:
-    """Make this process's Ray use loopback for loopback addresses (before or after `import ray`)."""
-    os.environ.setdefault(SINGLE_MACHINE_ENV, "0")
-    if os.environ[SINGLE_MACHINE_ENV] != "0":
-        return  # the operator asked for the host address explicitly
-    constants = sys.modules.get("ray._private.ray_constants")
-    if constants is not None:
-        # Ray read the setting when it was imported (e.g. by a test that started a cluster).
-        constants.ENABLE_RAY_CLUSTER = False
 
 
 def _ray_task(spec_data: dict[str, Any]) -> dict[str, Any]:
@@ -55,31 +31,15 @@ def _ray_task(spec_data: dict[str, Any]) -> dict[str, Any]:
 class RayExecutor:
     def __init__(self, workers: int, *, address: str | None = None, cpus_per_task: float = 1.0,
                  init_kwargs: dict[str, Any] | None = None) -> None:
-        if address is None or _is_loopback(address):
-            keep_on_loopback()
-        try:
-            import ray
-        except ImportError:
-            raise RuntimeError("executor 'ray' needs the optional extra: pip install 'orch[ray]'") from None
-        self._ray = ray
-        self._owns_ray = False
-        if not ray.is_initialized():
-            kwargs: dict[str, Any] = {"address": address, "include_dashboard": False, "log_to_driver": False}
-            if address is None:
-                # A throwaway single-node cluster: loopback only, and a small object store
-                # (tasks exchange only specs and results, a few KiB each).
-                kwargs.update(_node_ip_address="127.0.0.1", object_store_memory=256 * 1024 * 1024)
-            elif _is_loopback(address):
-                # A cluster on this machine's loopback: the driver must say it is there too.
-                kwargs.update(_node_ip_address="127.0.0.1")
-            kwargs.update(init_kwargs or {})
-            ray.init(**{k: v for k, v in kwargs.items() if v is not None})
-            self._owns_ray = True
+        # A throwaway cluster: tasks exchange only specs and results, a few KiB each.
+        self._ray, self._owns_ray = connect(address, what="executor", object_store_memory=256 << 20,
+                                            init_kwargs=init_kwargs)
+        ray = self._ray
         cluster_cpus = float(ray.cluster_resources().get("CPU", 1.0))
         self.workers = max(1, workers or int(cluster_cpus / max(cpus_per_task, 0.01)))
         self._remote = ray.remote(_ray_task).options(num_cpus=cpus_per_task, max_retries=0)
         self._refs: dict[Any, tuple[TaskSpec, float]] = {}
-        log.info("batch.ray_connected", cpus=cluster_cpus, workers=self.workers, nodes=len(ray.nodes()))
+        log.info("batch.ray_connected", cpus=cluster_cpus, workers=self.workers, nodes=node_addresses(ray))
 
     def submit(self, spec: TaskSpec) -> None:
         self._refs[self._remote.remote(spec.model_dump(mode="json"))] = (spec, time.monotonic())
