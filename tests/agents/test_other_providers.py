@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
+from loopback_openai import LoopbackServer
 
 from agents import (
     BudgetLimits,
@@ -54,7 +55,7 @@ def ollama_chat(content: str = "", tool: tuple[str, dict] | None = None,
             "done": True, "done_reason": "stop", "prompt_eval_count": prompt_eval_count, "eval_count": eval_count}
 
 
-class FakeProviders:
+class FakeProviders(LoopbackServer):
     """Answers each POST with the next queued body; keeps path, JSON and headers of each request."""
 
     def __init__(self) -> None:
@@ -86,23 +87,11 @@ class FakeProviders:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def base_url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> FakeProviders:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        return self.origin
 
 
 @pytest.fixture
