@@ -40,12 +40,35 @@ from orchestrator.logs import configure_logging  # noqa: E402
 _DUP = re.compile(r"#\d+$")
 
 
-def _norm(ids: list[str]) -> list[str]:
-    """Graph ids carry `#2` for a repeated definition; gold ids never do."""
+def _norm(ids: list[str], alias: dict[str, str] | None = None) -> list[str]:
+    """Graph ids carry `#2` for a repeated definition; gold ids never do. `alias` renames nested
+    functions to the gold data's convention (see `_gold_style`)."""
     out: dict[str, None] = {}
     for i in ids:
-        out.setdefault(_DUP.sub("", i), None)
+        out.setdefault(_DUP.sub("", (alias or {}).get(i, i)), None)
     return list(out)
+
+
+def _gold_style(graph, ids: list[str]) -> dict[str, str]:
+    """Gold function ids have at most one dot: a function nested in another is named by its
+    innermost enclosing class and its own name (`requests/models.py:Response.generate` for the
+    graph's `Response.iter_content.generate`). Only nested functions are renamed; the graph
+    says which parts of a qualified name are classes."""
+    from graph_index.models import NodeKind
+
+    out = {}
+    for sid in ids:
+        path, _, qual = sid.partition(":")
+        if qual.count(".") < 2:
+            continue
+        node = graph.node(sid)
+        parent = graph.node(node.parent) if node is not None and node.parent else None
+        if parent is None or parent.kind not in (NodeKind.FUNCTION, NodeKind.TEST):
+            continue
+        while parent is not None and parent.kind != NodeKind.CLASS:
+            parent = graph.node(parent.parent) if parent.parent else None
+        out[sid] = f"{path}:{parent.name}.{node.name}" if parent is not None else f"{path}:{node.name}"
+    return out
 
 
 def _graph_localizer(index_dir: Path):
@@ -73,7 +96,8 @@ def _graph_localizer(index_dir: Path):
         gc.collect()
         t1 = time.perf_counter()
         loc = localize(g, text, top_k=top_k)  # type: ignore[arg-type]
-        return loc, t_index, time.perf_counter() - t1
+        t_loc = time.perf_counter() - t1
+        return loc, t_index, t_loc, _gold_style(g, [f.id for f in loc.functions])
 
     def close() -> None:
         for g in graphs.values():
@@ -123,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for inst in instances:
             root = checkout(inst.repo, inst.base_commit)
+            alias: dict[str, str] = {}
             if args.view == "ast":
                 view = build_view(root, cache)
                 access = ViewAccess(view, orch_count)
@@ -132,13 +157,13 @@ def main(argv: list[str] | None = None) -> int:
                 latencies.append(time.perf_counter() - t0)
             else:
                 assert graph_run
-                loc, t_index, t_loc = graph_run(inst.repo, root, inst.problem_statement, args.top)
+                loc, t_index, t_loc, alias = graph_run(inst.repo, root, inst.problem_statement, args.top)
                 index_times.append(t_index)
                 latencies.append(t_loc)
                 view = build_view(root, cache, fast=True)
             by_repo.setdefault(inst.repo, []).append(latencies[-1])
             files = [f.path for f in loc.files]
-            funcs = _norm([f.id for f in loc.functions])
+            funcs = _norm([f.id for f in loc.functions], alias)
             b_files, b_funcs = bm25_baseline(view, inst.problem_statement, args.top, plain_count)
             member = ["tune" if inst.split_file == "dev" or inst.repo in TUNE_TEST_REPOS else "report"]
             if inst.split_file == "test" and inst.repo in FETCHABLE:

@@ -27,7 +27,13 @@ class RepoAccess(Protocol):
         """The file of a dotted module name (`pkg.mod` -> `pkg/mod.py`), if it is in the repository."""
         ...
 
-    def file_symbols(self, path: str) -> list[Symbol]: ...
+    def file_symbols(self, path: str) -> list[Symbol]:
+        """Top-level classes and functions and the methods of top-level classes."""
+        ...
+
+    def nested_functions(self, path: str) -> list[Symbol]:
+        """Functions defined inside other functions or methods (closures, local helpers)."""
+        ...
 
     def imports_of(self, path: str) -> set[str]:
         """Files `path` imports."""
@@ -133,6 +139,9 @@ class ViewAccess:
 
     def file_symbols(self, path: str) -> list[Symbol]:
         return list(self._by_path.get(path, ()))
+
+    def nested_functions(self, path: str) -> list[Symbol]:
+        return list(self.view.nested.get(path, ()))
 
     def imports_of(self, path: str) -> set[str]:
         return set(self.view.imports.get(path, ()))

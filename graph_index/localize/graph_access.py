@@ -22,6 +22,9 @@ FILE_HIT_DECAY = (1.0, 0.5, 0.25)
 SEARCH_HITS = 400
 """Symbol hits asked of the full-text search; files and functions are ranked from these."""
 """A file's lexical score: its best symbol hits, each worth less than the one before."""
+NESTED_DEPTH = 6
+"""DEFINES hops from a file to the deepest nested function looked for (file, module, class,
+method, then three levels of nesting)."""
 
 
 def _kind(node: Node) -> str:
@@ -124,6 +127,16 @@ class GraphAccess:
                    " ".join(filter(None, (n.signature, n.docstring))))
             for n in sub.nodes
             if n.path == path and n.kind in _DEF_KINDS and (n.parent in modules or n.parent in top_classes)
+        ]
+
+    def nested_functions(self, path: str) -> list[Symbol]:
+        sub = self.graph.neighbors(path, depth=NESTED_DEPTH, edge_kinds=[EdgeKind.DEFINES])
+        funcs = {n.id for n in sub.nodes if n.path == path and n.kind in (NodeKind.FUNCTION, NodeKind.TEST)}
+        return [
+            Symbol(n.id, n.path, n.qualname, n.name, "function", n.start_line, n.end_line,
+                   " ".join(filter(None, (n.signature, n.docstring))))
+            for n in sub.nodes
+            if n.id in funcs and n.parent in funcs
         ]
 
     def _module_links(self, path: str) -> tuple[set[str], set[str]]:

@@ -25,6 +25,11 @@ BUILTIN_NAMES = frozenset(
 _FENCE = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _INLINE = re.compile(r"`([^`\n]+)`")
 _PY_FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?')
+# IPython / Jupyter tracebacks: `File ~/pkg/mod.py:841, in Class.method(self, x)` (IPython 8),
+# and `~/pkg/mod.py in method(self, x)` with the line on a later `---> 841` marker (before 8).
+_IPY_FRAME = re.compile(r"^[ \t]*File[ \t]+([^\s\",]+\.py):(\d+)(?:,[ \t]*in[ \t]+([\w<>.]+))?", re.MULTILINE)
+_IPY_OLD_FRAME = re.compile(r"^[ \t]*([^\s\"]+\.py) in ([\w<>.]+)\(", re.MULTILINE)
+_IPY_MARKER = re.compile(r"^[ \t]*-+>[ \t]*(\d+)", re.MULTILINE)
 _PYTEST_FRAME = re.compile(r"^\s*([\w./\\-]+\.py):(\d+):(?: in ([\w<>.]+))?", re.MULTILINE)
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyx|pyi|cfg|toml|ini|rst|txt|js|ts|java|go))\b")
 _DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
@@ -34,6 +39,16 @@ _CAMEL = re.compile(r"\b[A-Z][a-z0-9]+[A-Z]\w*\b|\b[a-z]+[A-Z]\w*\b|\b[A-Z]{2,}[
 _SNAKE = re.compile(r"\b_*[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+_*\b")
 _TEST_ID = re.compile(r"\b((?:[\w/.-]+\.py)?::)?(test_\w+|Test\w+)\b")
 _PROMPT = re.compile(r"^\s*(>>>|\.\.\.|In \[\d+\]:|\$) ", re.MULTILINE)
+# One line of an environment listing (`pip list`, `pip freeze`, `conda list`, `show_versions()`):
+# a package-like name, then a version, `None` or a number, then anything (a location, a build).
+_LISTING_LINE = re.compile(
+    r"^\s*[A-Za-z][\w.\-\[\]]*\s*(?:==|:|=|\s)\s*(?:v?\d+(?:\.\w+)+\S*|None|\d+)(?:[\s,;(].*)?$"
+)
+_DOTTED_VERSION = re.compile(r"\d+\.\d+")
+_SEPARATOR = re.compile(r"^[\s\-=_*|+#]*$")
+LISTING_MIN_LINES = 4
+"""Consecutive name/version lines that make an environment listing (a version banner of two or
+three lines stays: `pylint 2.14` says which code the reporter ran)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,30 @@ class IssueSignals:
     """Identifier -> strongest strength it was named with."""
     tests: list[str] = field(default_factory=list)
     """Test names (`test_x`, `TestX`) the issue mentions."""
+
+
+def without_listings(text: str) -> str:
+    """`text` without environment listings. A pasted `pip list` names hundreds of packages the
+    repository never defines, and their words crowd the issue's own out of every lexical query."""
+    lines = text.splitlines()
+    drop: set[int] = set()
+    run: list[int] = []
+
+    def close() -> None:
+        versions = sum(1 for i in run if _DOTTED_VERSION.search(lines[i]))
+        if len(run) >= LISTING_MIN_LINES and versions >= LISTING_MIN_LINES // 2:
+            drop.update(range(run[0], run[-1] + 1))
+        run.clear()
+
+    for i, line in enumerate(lines):
+        if _LISTING_LINE.match(line):
+            run.append(i)
+        elif not (run and _SEPARATOR.match(line)):  # blank lines and rules do not end a listing
+            close()
+    close()
+    if not drop:
+        return text
+    return "\n".join(line for i, line in enumerate(lines) if i not in drop)
 
 
 def _norm_path(p: str) -> str:
@@ -107,6 +146,12 @@ def extract(text: str) -> IssueSignals:
     # Stack-trace frames, Python and pytest styles.
     frames = [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in _PY_FRAME.finditer(text)]
     frames += [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in _PYTEST_FRAME.finditer(text)]
+    frames += [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in _IPY_FRAME.finditer(text)]
+    old = list(_IPY_OLD_FRAME.finditer(text))
+    for j, m in enumerate(old):
+        end = old[j + 1].start() if j + 1 < len(old) else len(text)
+        marker = _IPY_MARKER.search(text, m.end(), end)
+        frames.append((m.start(), m.group(1), int(marker.group(1)) if marker else 0, m.group(2)))
     frames.sort()
     for i, (_pos, path, line, func) in enumerate(frames):
         func = func if func and not func.startswith("<") else None

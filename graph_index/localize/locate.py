@@ -8,7 +8,7 @@ import structlog
 
 from graph_index.localize.access import RepoAccess
 from graph_index.localize.bm25 import BM25
-from graph_index.localize.issue import IN_BACKTICKS, extract
+from graph_index.localize.issue import IN_BACKTICKS, extract, without_listings
 from graph_index.localize.models import FileHit, FunctionHit, Localization
 from graph_index.localize.scoring import (
     Evidence,
@@ -52,6 +52,7 @@ def _path_of(symbol_id: str) -> str:
 
 def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights: Weights | None = None) -> Localization:
     w = weights or Weights()
+    issue_text = without_listings(issue_text)
     sig = extract(issue_text)
     files = access.files()
     file_set = set(files)
@@ -84,10 +85,18 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
                 break
 
     symbols_of: dict[str, list[Symbol]] = {}
+    nested_of: dict[str, list[Symbol]] = {}
     for fr_path in {fr.path for fr in sig.frames}:
         found = suffix_matches(fr_path, files)
         if len(found) == 1:  # a bare `__init__.py` frame names no one file
             symbols_of[found[0]] = access.file_symbols(found[0])
+    # Nested functions only where a frame names one that the file's own functions do not.
+    for fr in sig.frames:
+        found = suffix_matches(fr.path, files) if fr.function else []
+        if len(found) == 1 and found[0] not in nested_of:
+            top_names = {s.name for s in symbols_of.get(found[0], ())}
+            if fr.function.rsplit(".", 1)[-1] not in top_names:  # type: ignore[union-attr]
+                nested_of[found[0]] = access.nested_functions(found[0])
 
     test_ev: list[Evidence] = []
     for test_name in sig.tests:
@@ -107,7 +116,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     ev += lexical_evidence(lex_files)
     ev += path_evidence(sig.paths, files)
     ev += module_evidence(sig.dotted, modules)
-    frames = frame_evidence(sig.frames, files, symbols_of)
+    frames = frame_evidence(sig.frames, files, symbols_of, nested_of)
     ident = identifier_evidence({k: v for k, v in strongest}, definitions)
     ev += [e for e in frames + ident + test_ev if e.target in file_set]
     fmul = file_multipliers(w)
@@ -135,7 +144,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     for d_list in definitions.values():
         for d in d_list:
             kinds[d.id] = d.kind
-    for sym_list in symbols_of.values():
+    for sym_list in (*symbols_of.values(), *nested_of.values()):
         for s in sym_list:
             kinds[s.id] = s.kind
     local_docs: dict[str, Counter[str]] = {}
@@ -145,6 +154,12 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
             fev.append(Evidence(s.id, "file", prior[path], f"in ranked file {path}"))
             if s.kind != "class":
                 local_docs[s.id] = Counter(tokenize(s.qualname + " " + s.text))
+    # Nested functions a frame names rank like the ranked files' own functions.
+    framed = {e.target for e in frames}
+    for s in (s for sym_list in nested_of.values() for s in sym_list if s.id in framed):
+        if s.path in prior:
+            fev.append(Evidence(s.id, "file", prior[s.path], f"in ranked file {s.path}"))
+            local_docs[s.id] = Counter(tokenize(s.qualname + " " + s.text))
     if w.func_local and local_docs:
         # The full-text search returns few of a big repository's functions; inside the ranked
         # files, rank every function by its name, signature and docstring.

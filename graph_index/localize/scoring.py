@@ -81,10 +81,16 @@ def path_evidence(paths: Iterable[str], files: Sequence[str]) -> list[Evidence]:
 
 
 def frame_evidence(
-    frames: Sequence[Frame], files: Sequence[str], symbols_of: Mapping[str, Sequence[Symbol]]
+    frames: Sequence[Frame],
+    files: Sequence[str],
+    symbols_of: Mapping[str, Sequence[Symbol]],
+    nested_of: Mapping[str, Sequence[Symbol]] | None = None,
 ) -> list[Evidence]:
     """Stack-trace frames inside the repository. Deeper frames weigh more (the raise site and
-    its callers are where fixes land); the frame's line picks the enclosing function."""
+    its callers are where fixes land); the frame's line picks the enclosing function. A frame
+    that names a function nested in another (`in generate`, a closure of a method) and whose
+    line falls inside it points at that nested function (`nested_of`: path -> nested
+    definitions), the unit a fix inside it edits."""
     out = []
     inside = [(fr, suffix_matches(fr.path, files)) for fr in frames]
     inside = [(fr, found[0]) for fr, found in inside if len(found) == 1]
@@ -96,10 +102,28 @@ def frame_evidence(
         enclosing = [
             s for s in symbols_of.get(path, ()) if s.kind != "class" and s.start_line <= fr.line <= s.end_line
         ]
-        if enclosing:
-            inner = max(enclosing, key=lambda s: s.start_line)
-            out.append(Evidence(inner.id, "frame", w, f"traceback frame {where}"))
+        inner = max(enclosing, key=lambda s: s.start_line) if enclosing else None
+        nested = nested_frame_function(fr, (nested_of or {}).get(path, ()), inner)
+        if nested is not None or inner is not None:
+            out.append(Evidence((nested or inner).id, "frame", w, f"traceback frame {where}"))  # type: ignore[union-attr]
     return out
+
+
+def nested_frame_function(fr: Frame, nested: Sequence[Symbol], enclosing: Symbol | None) -> Symbol | None:
+    """The nested function a frame names: the innermost one of that name around the frame's
+    line, else (lines drift between the reporter's version and the indexed one) the one of that
+    name nearest the line inside the top-level function that encloses the line."""
+    if not fr.function:
+        return None
+    name = fr.function.rsplit(".", 1)[-1]
+    named = [s for s in nested if s.name == name]
+    inside = [s for s in named if s.start_line <= fr.line <= s.end_line]
+    if inside:
+        return max(inside, key=lambda s: s.start_line)
+    if enclosing is None:
+        return None
+    within = [s for s in named if s.id.startswith(enclosing.id + ".")]
+    return min(within, key=lambda s: (abs(s.start_line - fr.line), s.id)) if within else None
 
 
 def specificity(n_files: int) -> float:

@@ -46,6 +46,8 @@ class RepoView:
     """Symbol id -> symbol ids it calls (resolved ones only)."""
     tests: dict[str, set[str]] = field(default_factory=dict)
     """Test symbol id -> symbol ids it exercises (TESTS edges)."""
+    nested: dict[str, list[Symbol]] = field(default_factory=dict)
+    """File path -> functions nested in its functions or methods (not in `symbols`)."""
 
     def symbols_by_path(self) -> dict[str, list[Symbol]]:
         out: dict[str, list[Symbol]] = {}
