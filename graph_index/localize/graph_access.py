@@ -14,6 +14,8 @@ from graph_index.localize.view import Symbol
 from graph_index.models import EdgeKind, Node, NodeKind, is_unresolved
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FLAG = re.compile(r"(?<![\w-])--?([a-z][a-z0-9]*(?:-[a-z0-9]+)+)\b")
+"""A hyphenated command-line flag or option (`--collect-only`, `--msg-template`)."""
 _DEF_KINDS = (NodeKind.CLASS, NodeKind.FUNCTION, NodeKind.TEST)
 NAMED_STRENGTH = 0.6
 SEARCH_TERMS = 30
@@ -58,6 +60,14 @@ def search_query(text: str, limit: int = SEARCH_TERMS, named_first: bool = True)
                     if part in counts:
                         named.setdefault(part, None)
         order = list(named) + [t for t in order if t not in named]
+    # Code spells a flag as one identifier: `--collect-only` is `collectonly` or `collect_only`
+    # there (a snake_case word reaches full-text indexes as the phrase of its parts).
+    flags: dict[str, None] = {}
+    for m in _FLAG.finditer(text):
+        parts = m.group(1).split("-")
+        flags.setdefault("_".join(parts), None)
+        flags.setdefault("".join(parts), None)
+    order = list(flags) + [t for t in order if t not in flags]
     return " ".join(order[:limit])
 
 

@@ -116,3 +116,11 @@ def test_localize_ranks_the_nested_function_a_traceback_names() -> None:
     loc = localize_with(ViewAccess(_nested_view()), text, top_k=3)
     assert loc.functions[0].id == "shop/cart.py:Cart.total.add_line"
     assert "traceback frame shop/cart.py:6 in add_line" in loc.functions[0].evidence
+
+
+def test_search_query_spells_flags_as_code_does() -> None:
+    from graph_index.localize.graph_access import search_query
+
+    terms = search_query("`pytest --collect-only` has no short form; see -m and --msg-template", limit=8).split()
+    assert terms[:4] == ["collect_only", "collectonly", "msg_template", "msgtemplate"]
+    assert "non_empty" not in search_query("a list - non-empty - fails")
