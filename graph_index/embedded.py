@@ -20,6 +20,7 @@ from graph_index.config import GraphSettings
 from graph_index.errors import NotIndexedError
 from graph_index.indexer import list_view, parse_files
 from graph_index.models import Edge, EdgeKind, IndexStats, Node, RepoMap, SearchHit, Subgraph
+from graph_index.parsing import chunks as chunking
 from graph_index.parsing.facts import Ref, Symbol
 from graph_index.resolve import FileSymbols, FileTable
 from graph_index.sources import is_git_repo, resolve_commit
@@ -117,6 +118,32 @@ class _View(ViewGraph):
         )
 
 
+class _StoreChunks:
+    """The chunk cache of one index run: entries from the store, new ones written with the
+    blobs they came with (every worker of a batch sharing the file sees them once committed)."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+        self.pending: dict[str, bytes] = {}
+
+    def get(self, keys: list[str]) -> dict[str, bytes]:
+        found = self.store.get_chunks(keys)
+        for key in keys:
+            if key not in found and key in self.pending:
+                found[key] = self.pending[key]
+        return found
+
+    def put(self, entries: dict[str, bytes]) -> None:
+        self.pending.update(entries)
+
+    def flush(self) -> None:
+        """Write pending entries; call inside a store transaction."""
+        if self.pending:
+            self.store.drop_chunks_except(chunking.version())
+            self.store.add_chunks(self.pending.items())
+            self.pending = {}
+
+
 class EmbeddedGraph:
     """`CodeGraph` backed by one SQLite file per repository."""
 
@@ -208,16 +235,18 @@ class EmbeddedGraph:
         # for a whole parse, and an interrupted index keeps what it stored (content-addressed,
         # so the next run simply reuses it).
         batch: list[tuple] = []
-        for row in parse_files(read(new), len(new), self.workers, finish=pack_row):  # type: ignore[arg-type]
+        chunks = _StoreChunks(store)
+        rows = parse_files(read(new), len(new), self.workers, finish=pack_row, chunks=chunks)  # type: ignore[arg-type]
+        for row in rows:
             if row is None:
                 binary += 1
                 continue
             batch.append(row)
             if len(batch) >= WRITE_BATCH:
-                ids.update(self._write_blobs(batch))
+                ids.update(self._write_blobs(batch, chunks))
                 batch = []
-        if batch:
-            ids.update(self._write_blobs(batch))
+        if batch or chunks.pending:
+            ids.update(self._write_blobs(batch, chunks))
         files = [(f.path, ids[f.sha]) for f in listing.files if f.sha in ids]
         key = listing.commit or f"worktree:{repo}"
         skipped = listing.skipped + sum(1 for f in listing.files if f.sha not in ids)
@@ -248,10 +277,11 @@ class EmbeddedGraph:
         log.info("indexed", **{k: v for k, v in stats.to_dict().items() if k != "repo"})
         return stats
 
-    def _write_blobs(self, rows: list[tuple]) -> dict[str, int]:
+    def _write_blobs(self, rows: list[tuple], chunks: _StoreChunks) -> dict[str, int]:
         self.store.begin()
         try:
             ids = self.store.add_blobs(rows)
+            chunks.flush()
             self.store.commit()
         except BaseException:
             self.store.rollback()

@@ -10,10 +10,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import Protocol
 
 import structlog
 
 from graph_index.parsing import extract_rows
+from graph_index.parsing.chunks import chunked_rows, pack_entry, split_keys, unpack_entry
 from graph_index.sources import (
     Listing,
     SourceFile,
@@ -57,24 +59,46 @@ def list_view(repo: Path, commit: str | None) -> tuple[Listing, Callable[[list[S
     return listing, read_disk
 
 
+class ChunkCache(Protocol):
+    """Extraction entries of Python chunks (`parsing.chunks`) by key, packed, shared by every
+    process indexing into one store: a file changed by small edits re-extracts only new chunks."""
+
+    def get(self, keys: list[str]) -> dict[str, bytes]: ...
+
+    def put(self, entries: dict[str, bytes]) -> None: ...
+
+
 def parse_files(
     items: Iterable[tuple[SourceFile, bytes]],
     count: int,
     workers: int | None = None,
     finish: Callable[[tuple], tuple] | None = None,
+    chunks: ChunkCache | None = None,
 ) -> Iterator[tuple | None]:
     """Extraction rows for each item (see `parsing.extract_rows`), in the items' order; None for
     binary content. `finish` (a module-level function) turns a row into what the caller stores,
-    inside the worker, so the caller neither unpickles nor converts what it would only re-encode."""
+    inside the worker, so the caller neither unpickles nor converts what it would only re-encode.
+    With `chunks`, Python files are extracted by chunks (same rows), known chunks come from the
+    cache and new ones go to it."""
     workers = default_workers() if workers is None else workers
 
-    def jobs() -> Iterator[tuple[str, str, bytes]]:
+    def jobs() -> Iterator[tuple]:
         for f, data in items:
+            if chunks is not None and f.language == "python":
+                keys = split_keys(data)
+                if keys:
+                    yield (f.sha, f.language, data, chunks.get(keys))
+                    continue
             yield (f.sha, f.language, data)
 
+    def results(done: Iterable[tuple[tuple | None, dict[str, bytes] | None]]) -> Iterator[tuple | None]:
+        for row, new in done:
+            if new and chunks is not None:
+                chunks.put(new)
+            yield row
+
     if workers <= 1 or count < POOL_THRESHOLD:
-        for job in jobs():
-            yield _extract_job(job, finish)
+        yield from results(_extract_job(job, finish) for job in jobs())
         return
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
@@ -91,9 +115,9 @@ def parse_files(
                 while pending and (in_flight > WINDOW_BYTES or pending[0][0].done()):
                     done, size = pending.popleft()
                     in_flight -= size
-                    yield from done.result()
+                    yield from results(done.result())
             while pending:
-                yield from pending.popleft()[0].result()
+                yield from results(pending.popleft()[0].result())
         finally:
             # An interrupted consumer (Ctrl-C, a failed write) must not wait for queued files.
             for future, _ in pending:
@@ -106,8 +130,8 @@ CHUNK_FILES = 4
 """Files per pool task: small, so both workers finish together (readers yield largest first)."""
 
 
-def _chunks(jobs: Iterator[tuple[str, str, bytes]], n: int) -> Iterator[list[tuple[str, str, bytes]]]:
-    chunk: list[tuple[str, str, bytes]] = []
+def _chunks(jobs: Iterator[tuple], n: int) -> Iterator[list[tuple]]:
+    chunk: list[tuple] = []
     for job in jobs:
         chunk.append(job)
         if len(chunk) >= n:
@@ -122,21 +146,26 @@ def _worker_init() -> None:
     gc.disable()
 
 
-def _extract_chunk(chunk: list[tuple[str, str, bytes]], finish: Callable[[tuple], tuple] | None) -> list[tuple | None]:
+def _extract_chunk(chunk: list[tuple], finish: Callable[[tuple], tuple] | None) -> list[tuple]:
     return [_extract_job(job, finish) for job in chunk]
 
 
-def _extract_job(job: tuple[str, str, bytes], finish: Callable[[tuple], tuple] | None) -> tuple | None:
-    row = _extract_or_none(job)
-    return finish(row) if finish is not None and row is not None else row
+def _extract_job(job: tuple, finish: Callable[[tuple], tuple] | None) -> tuple[tuple | None, dict[str, bytes] | None]:
+    """(row, chunk entries extracted for it, packed) of one (sha, language, data[, cached entries])."""
+    row, new = _extract_or_none(job)
+    return (finish(row) if finish is not None and row is not None else row), new
 
 
-def _extract_or_none(job: tuple[str, str, bytes]) -> tuple | None:
-    sha, language, data = job
+def _extract_or_none(job: tuple) -> tuple[tuple | None, dict[str, bytes] | None]:
+    sha, language, data = job[:3]
     if is_binary(data):
-        return None
+        return None, None
     try:
-        return extract_rows(job)
+        if len(job) == 4:
+            known = {key: unpack_entry(entry) for key, entry in job[3].items()}
+            rows, new = chunked_rows(data, known)
+            return (sha, language, *rows), {key: pack_entry(entry) for key, entry in new.items()}
+        return extract_rows(job), None
     except Exception as exc:  # a grammar crash on one file must not stop the index
         log.warning("extraction failed", sha=sha, language=language, error=f"{type(exc).__name__}: {exc}")
-        return (sha, language, 1, data.count(b"\n") + 1, "", [("module", "", "", -1, 1, 1, "", "", "", "")], [])
+        return (sha, language, 1, data.count(b"\n") + 1, "", [("module", "", "", -1, 1, 1, "", "", "", "")], []), None

@@ -5,7 +5,9 @@ Tables:
 - `syms`: definitions of each blob (index 0 is the module), with a contentless FTS5 twin `fts`;
 - `names`: which blobs use which name (call, base, reference, import), for callers lookups;
 - `views` / `view_files`: a view is a path -> blob mapping (one per distinct tree);
-- `commits`: commit (or working tree) -> view.
+- `commits`: commit (or working tree) -> view;
+- `chunks`: extraction entries of top-level chunks of Python files (`parsing.chunks`), so a file
+  changed by small edits re-extracts only its changed definitions, in any process sharing the file.
 Nothing here resolves names or ranks; it only stores and fetches plain rows.
 """
 
@@ -31,6 +33,8 @@ SCHEMA_VERSION = "6"
 """Bump whenever extraction output changes: stored facts are keyed by content only."""
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
+_CHUNKS_SCHEMA = "CREATE TABLE IF NOT EXISTS chunks(key TEXT PRIMARY KEY, entry BLOB);"
+# Not part of SCHEMA_VERSION: a cache (keys carry the extractor's version), added to older files on open.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS blobs(
@@ -51,7 +55,7 @@ CREATE TABLE IF NOT EXISTS view_files(view INT NOT NULL, path TEXT NOT NULL, blo
 CREATE INDEX IF NOT EXISTS view_files_blob ON view_files(blob, view);
 CREATE TABLE IF NOT EXISTS commits(key TEXT PRIMARY KEY, view INT NOT NULL, repo TEXT,
     commit_sha TEXT, indexed_at REAL, skipped INT);
-"""
+""" + _CHUNKS_SCHEMA
 
 SYM_COLUMNS = "id, blob, idx, kind, name, qualname, parent, start_line, end_line, signature, docstring, content_hash"
 
@@ -151,6 +155,7 @@ class SqliteStore:
             self.db.execute("PRAGMA cache_size=-65536")
             if exists:
                 self._check()
+                self.db.execute(_CHUNKS_SCHEMA)
             else:
                 self._create()
         except sqlite3.DatabaseError as exc:
@@ -230,6 +235,26 @@ class SqliteStore:
         sym_rows.clear()
         fts_rows.clear()
         name_rows.clear()
+
+    def get_chunks(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """key -> packed entry for the chunk keys stored."""
+        out: dict[str, bytes] = {}
+        keys = list(keys)
+        for i in range(0, len(keys), 900):
+            part = keys[i : i + 900]
+            q = f"SELECT key, entry FROM chunks WHERE key IN ({','.join('?' * len(part))})"
+            out.update(self.db.execute(q, part).fetchall())
+        return out
+
+    def add_chunks(self, entries: Iterable[tuple[str, bytes]]) -> None:
+        """Store chunk entries (key, packed entry); call inside `begin()`/`commit()`."""
+        self.db.executemany("INSERT OR IGNORE INTO chunks(key, entry) VALUES (?, ?)", entries)
+
+    def drop_chunks_except(self, prefix: str) -> None:
+        """Forget chunk entries whose key does not start with `prefix` (another extractor's)."""
+        if self.db.execute("SELECT value FROM meta WHERE key = 'chunks'").fetchone() != (prefix,):
+            self.db.execute("DELETE FROM chunks WHERE substr(key, 1, ?) != ?", (len(prefix), prefix))
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('chunks', ?)", (prefix,))
 
     def put_view(self, files: Sequence[tuple[str, int]]) -> int:
         """The view id for this path -> blob id mapping, created when new."""

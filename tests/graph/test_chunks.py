@@ -1,0 +1,198 @@
+"""Python extraction by top-level chunks gives exactly the rows of whole-file extraction, and
+a chunk cache makes a small edit re-extract only the chunks it touched."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from graph_index import GraphSettings
+from graph_index.embedded import EmbeddedGraph
+from graph_index.parsing import chunks, python
+
+TRICKY = b'''#!/usr/bin/env python
+# -*- coding: utf-8 -*-
+"""Module docstring.
+
+With a second paragraph.
+"""
+from __future__ import annotations
+
+import os
+import sys as system
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from collections import OrderedDict
+
+CONSTANT: Optional[int] = None
+registry = dict()
+isinstance(registry, Mapping)
+
+
+def plain(a: int, b: "Thing" = None) -> Optional[Result]:
+    """Plain function."""
+    os.path.join("a", "b")
+    return helper(a) + helper(b)
+
+# A comment between definitions belongs to the chunk before.
+
+@decorator
+@other.decorator(
+    arg=1,
+)
+# a comment between decorator and def
+def decorated(x):
+    return isinstance(x, (Base, Other)) and issubclass(type(x), Base)
+
+
+async def coroutine() -> None:
+    await plain(1)
+
+
+class Base(object, metaclass=Meta):
+    """A class."""
+
+    attr: ClassVar[int] = 0
+    made = Factory()
+
+    def method(self) -> "Base":
+        self.other = Helper()
+        self.other.run()
+        return super().method()
+
+    @property
+    def prop(self):
+        import json
+        return json.dumps({})
+
+    class Inner(Base):
+        def method(self):
+            return plain(2)
+
+
+def plain(a):  # redefined: numbered plain#2
+    return a
+
+
+class Base(Base):  # redefined with methods: Base#2.method
+    def method(self):
+        return isinstance(self, Base)
+
+
+TEMPLATE = "\\ndef not_a_function():\\n    pass\\n"
+
+registry = dict()
+isinstance(registry, Mapping)
+import os
+from .sibling import thing as other_thing
+from . import *
+
+if __name__ == "__main__":
+    plain(1)
+    system.exit(main())
+'''
+
+
+def cases() -> dict[str, bytes]:
+    out = {
+        "tricky": TRICKY,
+        "crlf": TRICKY.replace(b"\n", b"\r\n"),
+        "no trailing newline": TRICKY.rstrip(b"\n"),
+        "starts with a def": b"def a():\n    return b()\n\n\ndef b():\n    return a()\n",
+        "starts with a decorator": b"@dec\ndef a():\n    pass\n@dec\nclass B:\n    x: int\n",
+        "def inside a string at column 0": b'X = """\ndef inside():\n    pass\n"""\n\n\ndef outside():\n    pass\n',
+        "def inside brackets at column 0": b"X = [\n1,\n]\nY = (\n    2,\n)\ndef f():\n    return X\n",
+        "unbalanced bracket": b"X = foo(\n\ndef f():\n    pass\n\ndef g():\n    pass\n",
+        "syntax error in a definition": b"def f(:\n    pass\n\n\ndef g():\n    return h()\n",
+        "backslash continuation": b"X = 1 + \\\ndef_value\nclass_ = 2\n\ndef f():\n    return X\n",
+        "decorator without definition": b"@dec\n\nx = 1\n\ndef f():\n    pass\n",
+        "module-level refs repeated": (
+            b"import a\nx: A = make()\nisinstance(x, B)\n\ndef f():\n    pass\n\nimport a\nx: A = make()\n"
+            b"isinstance(x, B)\ny: B = 1\nisinstance(y, A)\n\ndef g(p: A):\n    pass\n"
+        ),
+        "tabs and form feed": b"def f():\n\treturn 1\n\x0c\ndef g():\n\treturn f()\n",
+        "only comments and a def": b"# one\n# two\n\ndef f():\n    pass\n# trailing\n",
+        "trailing indented comment": b"class A:\n    def f(self):\n        pass\n    # c\n\n# d\ndef g():\n    pass\n    # e\n",
+        "empty": b"",
+        "one line": b"x = 1",
+    }
+    return out
+
+
+@pytest.mark.parametrize("name", list(cases()))
+def test_chunked_rows_equal_whole_file_rows(name: str) -> None:
+    data = cases()[name]
+    rows, _new = chunks.chunked_rows(data)
+    assert rows == python.extract_rows(data)
+
+
+def test_the_tricky_file_is_cut_and_merged_not_extracted_whole() -> None:
+    # Without this, parity could hold only because every case fell back to whole-file extraction.
+    starts = chunks.split(TRICKY)
+    assert len(starts) == 7
+    _rows, new = chunks.chunked_rows(TRICKY)
+    assert len(new) == 7 and not any(entry[0] for entry in new.values())
+    for name in ("def inside a string at column 0", "unbalanced bracket", "syntax error in a definition"):
+        _rows, new = chunks.chunked_rows(cases()[name])
+        assert any(entry[0] for entry in new.values()), name
+    assert len(chunks.split(cases()["backslash continuation"])) == 2  # no cut after the backslash
+
+
+def test_an_edit_re_extracts_only_the_chunks_it_touched() -> None:
+    _rows, first = chunks.chunked_rows(TRICKY)
+    edited = TRICKY.replace(b"await plain(1)", b"await plain(2)\n    await plain(3)")
+    rows, new = chunks.chunked_rows(edited, first)
+    assert rows == python.extract_rows(edited)
+    assert len(new) == 1
+    (entry,) = new.values()
+    assert [s[1] for s in entry[2]] == ["coroutine"]
+    # A lookup function works as well as a mapping, and asks for every chunk of the file once.
+    asked: list[list[str]] = []
+
+    def lookup(keys: list[str]) -> dict[str, tuple]:
+        asked.append(keys)
+        return {k: v for k, v in {**first, **new}.items() if k in keys}
+
+    rows, newer = chunks.chunked_rows(edited, lookup)
+    assert rows == python.extract_rows(edited) and newer == {}
+    assert asked == [chunks.split_keys(edited)]
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def test_the_embedded_index_shares_chunks_between_commits(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "t@example.invalid")
+    _git(repo, "config", "user.name", "t")
+    (repo / "mod.py").write_bytes(TRICKY)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "one")
+    first = _git(repo, "rev-parse", "HEAD")
+    edited = TRICKY.replace(b"await plain(1)", b"await plain(2)")
+    (repo / "mod.py").write_bytes(edited)
+    _git(repo, "commit", "-qam", "two")
+    second = _git(repo, "rev-parse", "HEAD")
+
+    index = tmp_path / "index.sqlite"
+    graph = EmbeddedGraph.open(GraphSettings(), repo, index_path=index)
+    try:
+        graph.index(repo, first)
+        stored = graph.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        assert stored == len(chunks.split(TRICKY))
+        graph.index(repo, second)
+        # One new chunk entry: the edited coroutine's.
+        assert graph.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0] == stored + 1
+        (blob,) = [b for p, b, _ in graph.store.view_files(graph.view.id) if p == "mod.py"]
+        _errors, _lines, _package, syms, refs = python.extract_rows(edited)
+        assert graph.store.blob_syms(blob) == [row[:9] for row in syms]
+        assert graph.store.blob_refs(blob) == refs
+        assert [n.id for n in graph.symbol("coroutine")] == ["mod.py:coroutine"]
+    finally:
+        graph.close()
