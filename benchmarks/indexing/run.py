@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/indexing/run.py [--mirror DIR] [--scratch DIR] [--workers N]
 
-Prints, from one run on one machine:
+Prints, from one run on one machine (Python files are extracted by the native extractor unless
+ORCH_NATIVE_EXTRACTOR=0; the baseline is always the tree-sitter wheel's parse):
 - full index time as a ratio to a bare tree-sitter parse of the same files with the same number of
   processes (target <= 2x), and the same ratio in CPU seconds;
 - peak RSS of this process and of its parse workers (target <= 1 GiB);
@@ -35,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 
 from graph_index import GraphSettings, open_graph  # noqa: E402
 from graph_index.indexer import default_workers  # noqa: E402
+from graph_index.parsing.native import ENV_SWITCH  # noqa: E402
+from graph_index.parsing.python import native_extractor  # noqa: E402
 from graph_index.sources import list_commit, read_commit_blobs  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "swebench_lite" / "test.jsonl"
@@ -128,6 +131,9 @@ def main() -> None:
     settings = GraphSettings(index_dir=args.scratch)
 
     workers = args.workers if args.workers is not None else default_workers()
+    # Built (first run) or loaded before anything is timed; the forked parse workers inherit it.
+    native = native_extractor()
+    print(f"python extractor: {'native (C)' if native is not None else 'pure Python'} [{ENV_SWITCH}=0 forces Python]")
     bare, bare_cpu, serial, n_files = bare_parse(repo, c1, workers)
     print(
         f"bare tree-sitter parse: {n_files} files in {bare:.2f}s with {workers} processes "

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import hashlib
 import inspect
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from operator import attrgetter
+from types import ModuleType
 
 import tree_sitter as ts
 import tree_sitter_python
@@ -69,7 +72,11 @@ def _docstring(block: ts.Node | None) -> str:
     node = first.named_child(0)
     if node.type != "string":
         return ""
-    raw = node.text.decode("utf-8", "replace")
+    return _docstring_text(node.text.decode("utf-8", "replace"))
+
+
+def _docstring_text(raw: str) -> str:
+    """The value of a docstring literal as written (`raw` includes prefix and quotes)."""
     prefix = raw[: len(raw) - len(raw.lstrip("rRbBuUfF"))].lower()
     body = raw[len(prefix):]
     quote = body[:3] if body[:3] in ('"""', "\'\'\'") else body[:1]
@@ -105,6 +112,16 @@ def _normalize_target(text: str) -> tuple[str, str]:
     return "", tail if _DOTTED.fullmatch(tail) else ""
 
 
+def _decorator(raw: str) -> tuple[str, str, str]:
+    """(decorator as shown in a signature, target, name) of a decorator's text."""
+    text = raw.lstrip("@").strip()
+    return ("@" + _SPACE.sub(" ", text), *_normalize_target(text.split("(", 1)[0]))
+
+
+def _no_space(text: str) -> str:
+    return _SPACE.sub("", text)
+
+
 def extract(data: bytes) -> FileFacts:
     """Facts of one Python source file (syntax errors keep what tree-sitter recovered)."""
     errors, lines, _package, syms, refs = extract_rows(data)
@@ -113,8 +130,36 @@ def extract(data: bytes) -> FileFacts:
 
 def extract_rows(data: bytes) -> tuple[int, int, str, list[tuple], list[tuple]]:
     """(errors, lines, package, symbol rows, ref rows) of one Python file: `extract` as the
-    plain tuples a process pool returns. Built as tuples directly, with refs deduplicated as
-    they come: this runs for every definition and call of a repository."""
+    plain tuples a process pool returns. The native extractor when it builds (see
+    `graph_index.parsing.native`), else `extract_rows_python`; both return identical rows."""
+    native = native_extractor()
+    return native.extract_rows(data) if native is not None else extract_rows_python(data)
+
+
+@functools.cache
+def native_extractor() -> ModuleType | None:
+    """The compiled extractor for this process, or None (switched off, or no compiler)."""
+    from graph_index.parsing.native import load
+
+    return load(tree_sitter_python.language(), native_helpers())
+
+
+def native_helpers() -> dict[str, Callable]:
+    """The string steps the native extractor leaves to this module (non-ASCII text, docstring
+    values, hashes), so that both extractors share one definition of each."""
+    return {
+        "docstring": _docstring_text,
+        "one_line": _one_line,
+        "normalize": _normalize_target,
+        "content_hash": content_hash,
+        "decorator": _decorator,
+        "no_space": _no_space,
+    }
+
+
+def extract_rows_python(data: bytes) -> tuple[int, int, str, list[tuple], list[tuple]]:
+    """`extract_rows` in Python, from one tree-sitter query. Built as tuples directly, with refs
+    deduplicated as they come: this runs for every definition and call of a repository."""
     tree = ts.Parser(LANGUAGE).parse(data)
     root = tree.root_node
     n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
@@ -162,10 +207,8 @@ def extract_rows(data: bytes) -> tuple[int, int, str, list[tuple], list[tuple]]:
             decorators: list[str] = []
             for child in outer.named_children:
                 if child.type == "decorator":
-                    text = child.text.decode("utf-8", "replace").lstrip("@").strip()
-                    decorators.append("@" + _SPACE.sub(" ", text))
-                    expr = text.split("(", 1)[0]
-                    target, last = _normalize_target(expr)
+                    shown, target, last = _decorator(child.text.decode("utf-8", "replace"))
+                    decorators.append(shown)
                     if last:
                         add_ref((index, REFERENCE, target, last, ""), child.start_point[0] + 1)
             signature = "\n".join([*decorators, head]) if decorators else head
@@ -273,7 +316,7 @@ def extract_rows(data: bytes) -> tuple[int, int, str, list[tuple], list[tuple]]:
         module_node = node.child_by_field_name("module_name")
         if module_node is None:
             continue
-        spec = _SPACE.sub("", module_node.text.decode("utf-8", "replace"))
+        spec = _no_space(module_node.text.decode("utf-8", "replace"))
         for child in node.named_children:
             if child.id == module_node.id:
                 continue
