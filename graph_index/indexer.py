@@ -4,6 +4,7 @@ them (in a small process pool when there are many)."""
 from __future__ import annotations
 
 import gc
+import itertools
 import multiprocessing
 import os
 from collections import deque
@@ -15,7 +16,14 @@ from typing import Protocol
 import structlog
 
 from graph_index.parsing import extract_rows
-from graph_index.parsing.chunks import chunked_rows, pack_entry, split_keys, unpack_entry
+from graph_index.parsing.chunks import (
+    MIN_CHUNKS,
+    chunk_key,
+    chunked_rows,
+    pack_entry,
+    pieces,
+    unpack_entry,
+)
 from graph_index.sources import (
     Listing,
     SourceFile,
@@ -29,6 +37,9 @@ log = structlog.get_logger(__name__)
 
 POOL_THRESHOLD = 64
 """Below this many new files, a process pool costs more to start than it saves."""
+POOL_BYTES = 1 << 20
+"""With a chunk cache, the pool's threshold in source bytes left to extract (new pieces): the
+count of new files says little when most of their pieces are known."""
 
 
 def default_workers() -> int:
@@ -82,14 +93,18 @@ def parse_files(
     cache and new ones go to it."""
     workers = default_workers() if workers is None else workers
 
-    def jobs() -> Iterator[tuple]:
+    def jobs() -> Iterator[tuple[tuple, int]]:
+        """(job, source bytes it leaves to extract)."""
         for f, data in items:
             if chunks is not None and f.language == "python":
-                keys = split_keys(data)
-                if keys:
-                    yield (f.sha, f.language, data, chunks.get(keys))
+                found = pieces(data)
+                if len(found) >= MIN_CHUNKS:
+                    keys = [chunk_key(data[lo:hi], kind) for lo, hi, kind in found]
+                    cached = chunks.get(keys)
+                    work = sum(hi - lo for (lo, hi, _), key in zip(found, keys, strict=True) if key not in cached)
+                    yield (f.sha, f.language, data, cached, found), work
                     continue
-            yield (f.sha, f.language, data)
+            yield (f.sha, f.language, data), len(data)
 
     def results(done: Iterable[tuple[tuple | None, dict[str, bytes] | None]]) -> Iterator[tuple | None]:
         for row, new in done:
@@ -97,8 +112,22 @@ def parse_files(
                 chunks.put(new)
             yield row
 
-    if workers <= 1 or count < POOL_THRESHOLD:
-        yield from results(_extract_job(job, finish) for job in jobs())
+    queue = jobs()
+    ahead: list[tuple] = []
+    if chunks is not None:
+        # Read ahead until the work left is known to be worth a pool (or everything is read).
+        work = 0
+        for job, size in queue:
+            ahead.append(job)
+            work += size
+            if work >= POOL_BYTES:
+                break
+        small = work < POOL_BYTES
+    else:
+        small = count < POOL_THRESHOLD
+    todo = itertools.chain(ahead, (job for job, _ in queue))
+    if workers <= 1 or small:
+        yield from results(_extract_job(job, finish) for job in todo)
         return
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
@@ -108,7 +137,7 @@ def parse_files(
         pending: deque[tuple[Future, int]] = deque()
         in_flight = 0
         try:
-            for chunk in _chunks(jobs(), CHUNK_FILES):
+            for chunk in _chunks(todo, CHUNK_FILES):
                 size = sum(len(job[2]) for job in chunk)
                 pending.append((pool.submit(_extract_chunk, chunk, finish), size))
                 in_flight += size
@@ -161,9 +190,9 @@ def _extract_or_none(job: tuple) -> tuple[tuple | None, dict[str, bytes] | None]
     if is_binary(data):
         return None, None
     try:
-        if len(job) == 4:
+        if len(job) > 3:
             known = {key: unpack_entry(entry) for key, entry in job[3].items()}
-            rows, new = chunked_rows(data, known)
+            rows, new = chunked_rows(data, known, job[4])
             return (sha, language, *rows), {key: pack_entry(entry) for key, entry in new.items()}
         return extract_rows(job), None
     except Exception as exc:  # a grammar crash on one file must not stop the index

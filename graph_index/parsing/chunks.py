@@ -30,15 +30,27 @@ from pathlib import Path
 
 from graph_index.parsing import python
 
-_CUT = re.compile(rb"^(?:@|(?:async[ \t]+)?def[ \t]|class[ \t])", re.M)
 _SENTINEL_CALL = "__orch_chunk_end_call__"
 _SENTINEL_TYPE = "__OrchChunkEndType__"
 _SENTINEL = f"{_SENTINEL_CALL}()\n__orch_chunk_end_name__: {_SENTINEL_TYPE}\n".encode()
+_MEMBER_HEAD = b"class _:\n"
+"""Members of a class are extracted inside a stand-in class, whatever the real one is called."""
 _FAILED = (1, "", [], [], [], [], [], [], [])
 _PHASE_KINDS = (("reference", "inherit"), ("call",), ("reference",), ("reference",), ("assign",), ("import",))
 """Ref kinds of each phase, in whole-file extraction order."""
+_BODY_LINE = re.compile(rb"\n([ \t]*)(?=[^ \t\r\n#])")
+"""The next line holding something other than blanks or a comment."""
+_CLASS_LINE = re.compile(rb"^(?:(?:async[ \t]+)?def|class)[ \t]", re.M)
 MIN_CHUNKS = 2
-"""Files cut into fewer chunks are extracted whole: there is nothing to reuse within them."""
+"""Files cut into fewer pieces are extracted whole: there is nothing to reuse within them."""
+TOP, HEAD, MEMBER = 0, 1, 2
+"""Piece kinds: a top-level chunk; a class chunk's head (decorators, class line, body up to the
+first member); a member of that class (a method, nested class or decorated one)."""
+
+
+@functools.cache
+def _cut_at(indent: bytes) -> re.Pattern[bytes]:
+    return re.compile(rb"\n" + re.escape(indent) + rb"(@|(?:async[ \t]+)?def[ \t]|class[ \t])")
 
 
 @functools.cache
@@ -54,36 +66,82 @@ def version() -> str:
 
 
 
-def chunk_key(chunk: bytes) -> str:
-    """Cache key of one chunk's entry (extractor version + content)."""
-    return version() + hashlib.blake2b(chunk, digest_size=12).hexdigest()
+def chunk_key(piece: bytes, kind: int = TOP) -> str:
+    """Cache key of one piece's entry (extractor version, kind, content)."""
+    return f"{version()}{'m' if kind == MEMBER else 't'}{hashlib.blake2b(piece, digest_size=12).hexdigest()}"
+
+
+def _cuts(data: bytes, lo: int, hi: int, indent: bytes) -> list[int]:
+    """Line starts in (lo, hi) where a definition at `indent` begins; a decorator's definition
+    stays with it, and a line continued by a backslash is no statement's start."""
+    cuts: list[int] = []
+    pending_decorator = data.startswith(indent + b"@", lo)
+    for m in _cut_at(indent).finditer(data, lo, hi):
+        pos = m.start() + 1
+        is_decorator = m.group(1) == b"@"
+        if pending_decorator:
+            pending_decorator = is_decorator
+            continue
+        if data[pos - 2 : pos - 1] == b"\\" or data[pos - 3 : pos - 1] == b"\\\r":
+            continue
+        cuts.append(pos)
+        pending_decorator = is_decorator
+    return cuts
 
 
 def split(data: bytes) -> list[int]:
-    """Start offsets of the chunks (the first is 0); each runs to the next start or the end."""
-    starts = [0]
-    pending_decorator = False
-    for m in _CUT.finditer(data):
-        pos = m.start()
-        is_decorator = data[pos : pos + 1] == b"@"
-        if pos == 0:
-            pending_decorator = is_decorator
+    """Start offsets of the top-level chunks (the first is 0); each runs to the next or the end."""
+    return [0, *_cuts(data, 0, len(data), b"")]
+
+
+def _members(data: bytes, lo: int, hi: int) -> list[int]:
+    """Start offsets of the members of the class chunk data[lo:hi] (none if it is no class, or
+    its header is not one line ending in a colon)."""
+    if not data.startswith((b"class", b"@"), lo):
+        return []
+    line = _CLASS_LINE.search(data, lo, hi)
+    if line is None or not data.startswith(b"class", line.start()):
+        return []
+    eol = data.find(b"\n", line.start(), hi)
+    if eol < 0 or not data[line.start() : eol].split(b"#", 1)[0].rstrip().endswith(b":"):
+        return []
+    # Cuts are made at the indentation of the body's first statement, and only up to the first
+    # statement not indented that deep (the body's end, or a string's line). tree-sitter accepts
+    # a dedent to a level never opened and a block left empty, so a cut anywhere else could
+    # parse without error and still be wrong.
+    body = _BODY_LINE.search(data, eol, hi)
+    if body is None or not body.group(1):
+        return []
+    indent = body.group(1)
+    end = _outside(indent).search(data, body.start(), hi)
+    return _cuts(data, eol, end.start() + 1 if end is not None else hi, indent)
+
+
+@functools.cache
+def _outside(indent: bytes) -> re.Pattern[bytes]:
+    """The next line that is neither blank, nor a comment, nor indented by `indent`."""
+    return re.compile(rb"\n(?!" + re.escape(indent) + rb"|[ \t]*(?:#|\r?\n|\r?$))")
+
+
+def pieces(data: bytes) -> list[tuple[int, int, int]]:
+    """(start, end, kind) of the pieces `chunked_rows` extracts, in document order."""
+    starts = split(data)
+    bounds = [*starts[1:], len(data)]
+    out: list[tuple[int, int, int]] = []
+    for lo, hi in zip(starts, bounds, strict=True):
+        members = _members(data, lo, hi)
+        if not members:
+            out.append((lo, hi, TOP))
             continue
-        if pending_decorator:
-            # Decorators and the definition they decorate are one chunk.
-            pending_decorator = is_decorator
-            continue
-        before = data[max(0, pos - 3) : pos]
-        if before.endswith((b"\\\n", b"\\\r\n")):
-            continue  # a continued line: this `def` is not a statement's start
-        starts.append(pos)
-        pending_decorator = is_decorator
-    return starts
+        out.append((lo, members[0], HEAD))
+        ends = [*members[1:], hi]
+        out.extend((a, b, MEMBER) for a, b in zip(members, ends, strict=True))
+    return out
 
 
 def extract_chunk(chunk: bytes) -> tuple:
-    """A chunk's entry: (errors, module docstring, symbol rows without the module, refs by phase
-    (six lists)), lines and symbol indices relative to the chunk."""
+    """A piece's entry: (errors, module docstring, symbol rows without the module, refs by phase
+    (six lists)), lines and symbol indices relative to the piece as extracted."""
     text = chunk if chunk.endswith(b"\n") else chunk + b"\n"
     errors, _lines, _package, syms, refs = python.extract_rows(text + _SENTINEL)
     if errors:
@@ -112,76 +170,162 @@ def extract_chunk(chunk: bytes) -> tuple:
     return (0, syms[0][7], syms[1:], *phases)
 
 
-def merge(data: bytes, starts: list[int], entries: list[tuple]) -> tuple[int, int, str, list[tuple], list[tuple]]:
-    """The whole file's (errors, lines, package, symbol rows, ref rows) from its chunks' entries."""
-    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-    doc = entries[0][1]
-    symbols: list[tuple] = [("module", "", "", -1, 1, max(n_lines, 1), "", doc, "", doc)]
+def _extract_member(piece: bytes) -> tuple:
+    """A member's entry, extracted inside the stand-in class (its symbol 1, lines from 1 for
+    the stand-in's line); a member that does not sit in it as a member has failed."""
+    entry = extract_chunk(_MEMBER_HEAD + piece)
+    syms = entry[2]
+    if entry[0] or not syms or syms[0][:4] != ("class", "_", "_", 0) or syms[0][4] != 1:
+        return _FAILED
+    return entry
+
+
+def _combine(parts: list[tuple[tuple, int, int]]) -> tuple[list[tuple], list[list[tuple]]]:
+    """Symbol rows (module not included) and refs by phase of consecutive parts, each (entry,
+    line offset, stand-in symbols): numbered, nested and deduplicated as one extraction of the
+    whole would. A part's first `stand-in` symbols are the stand-in class; what they own goes to
+    symbol 1 (the real class)."""
+    symbols: list[tuple] = []
     quals: list[str] = [""]
     seen: dict[str, int] = {}
-    bases: list[int] = []
-    offsets: list[int] = []
-    line = 0
-    prev = 0
-    for start, entry in zip(starts, entries, strict=True):
-        line += data.count(b"\n", prev, start)
-        prev = start
-        offsets.append(line)
-        base = len(symbols) - 1
-        bases.append(base)
-        for kind, name, _qual, parent, first, last, sig, docstring, chash, terms in entry[2]:
-            parent = parent + base if parent > 0 else 0
-            # Numbered file-wide, in document order, exactly as whole-file extraction does.
+    maps: list[tuple[int, int]] = []
+    for entry, offset, stand_in in parts:
+        base = len(symbols) - stand_in
+        maps.append((base, stand_in))
+        for kind, name, _qual, parent, first, last, sig, doc, chash, terms in entry[2][stand_in:]:
+            parent = 0 if parent == 0 else 1 if parent <= stand_in else parent + base
+            # Numbered in document order over the whole, exactly as one extraction does.
             qual = name if parent == 0 else f"{quals[parent]}.{name}"
             if qual in seen:
                 seen[qual] += 1
                 qual = f"{qual}#{seen[qual]}"
             else:
                 seen[qual] = 1
-            symbols.append((kind, name, qual, parent, first + line, last + line, sig, docstring, chash, terms))
+            symbols.append((kind, name, qual, parent, first + offset, last + offset, sig, doc, chash, terms))
             quals.append(qual)
-    refs: dict[tuple, int] = {}
-    add = refs.setdefault
-    for phase in range(3, 9):
-        for entry, base, offset in zip(entries, bases, offsets, strict=True):
-            for src, kind, target, name, alias, at in entry[phase]:
-                add((src + base if src > 0 else 0, kind, target, name, alias), at + offset)
-    return 0, n_lines, "", symbols, [(*key, at) for key, at in refs.items()]
+    phases: list[list[tuple]] = [[] for _ in range(6)]
+    refs: set[tuple] = set()
+    for phase in range(6):
+        out = phases[phase]
+        for (entry, offset, _stand_in), (base, stand_in) in zip(parts, maps, strict=True):
+            for src, kind, target, name, alias, at in entry[3 + phase]:
+                key = (0 if src == 0 else 1 if src <= stand_in else src + base, kind, target, name, alias)
+                if key not in refs:  # the first in whole-extraction order keeps its line
+                    refs.add(key)
+                    out.append((*key, at + offset))
+    return symbols, phases
+
+
+def _line_offsets(data: bytes, lo: int, starts: list[int]) -> list[int]:
+    """Newlines in data[lo:start] for each of the ascending `starts`."""
+    out: list[int] = []
+    line, prev = 0, lo
+    for start in starts:
+        line += data.count(b"\n", prev, start)
+        prev = start
+        out.append(line)
+    return out
+
+
+def _compose_class(data: bytes, lo: int, hi: int, parts: list[tuple[int, tuple]]) -> tuple:
+    """The entry `extract_chunk(data[lo:hi])` gives for a class chunk, from its head's and
+    members' entries ((start, entry) each, the head first)."""
+    head = parts[0][1]
+    cls = head[2][0] if head[2] else None
+    if cls is None or cls[0] != "class" or cls[3] != 0 or cls[4] != 1:
+        return _FAILED
+    offsets = _line_offsets(data, lo, [start for start, _ in parts])
+    combined = [(head, 0, 0)] + [(entry, offset - 1, 1) for (_, entry), offset in zip(parts[1:], offsets[1:], strict=True)]
+    symbols, phases = _combine(combined)
+    # The class spans its members: its last line is the stand-in's in the last member, and so
+    # is its last byte: the one of the ends its last line can have (after its last token, or a
+    # comment's trailing blanks) that gives the stand-in's hash.
+    last_start, last_entry = parts[-1]
+    stand_in = last_entry[2][0]
+    last = stand_in[5] - 1 + offsets[-1]
+    line_start = last_start
+    for _ in range(last - 1 - offsets[-1]):
+        line_start = data.index(b"\n", line_start, hi) + 1
+    line_end = data.find(b"\n", line_start, hi)
+    text = data[line_start : hi if line_end < 0 else line_end]
+    for size in sorted({len(text.rstrip()), len(text.rstrip(b"\r")), len(text)}):
+        end = line_start + size
+        if python.content_hash(_MEMBER_HEAD + data[last_start:end]) == stand_in[8]:
+            break
+    else:
+        return _FAILED
+    symbols[0] = (*cls[:5], last, *cls[6:8], python.content_hash(data[lo:end]), cls[9])
+    return (0, head[1], symbols, *phases)
+
+
+def merge(data: bytes, starts: list[int], entries: list[tuple]) -> tuple[int, int, str, list[tuple], list[tuple]]:
+    """The whole file's (errors, lines, package, symbol rows, ref rows) from its chunks' entries."""
+    n_lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    doc = entries[0][1]
+    offsets = _line_offsets(data, 0, starts)
+    symbols, phases = _combine([(entry, offset, 0) for entry, offset in zip(entries, offsets, strict=True)])
+    module = ("module", "", "", -1, 1, max(n_lines, 1), "", doc, "", doc)
+    return 0, n_lines, "", [module, *symbols], [ref for phase in phases for ref in phase]
+
+
+def piece_keys(data: bytes) -> list[str]:
+    """The cache keys `chunked_rows` asks for (none for a file extracted whole)."""
+    found = pieces(data)
+    if len(found) < MIN_CHUNKS:
+        return []
+    return [chunk_key(data[lo:hi], kind) for lo, hi, kind in found]
 
 
 def chunked_rows(
-    data: bytes, cached: Mapping[str, tuple] | Callable[[list[str]], Mapping[str, tuple]] | None = None
+    data: bytes,
+    cached: Mapping[str, tuple] | Callable[[list[str]], Mapping[str, tuple]] | None = None,
+    found: list[tuple[int, int, int]] | None = None,
 ) -> tuple[tuple[int, int, str, list[tuple], list[tuple]], dict[str, tuple]]:
     """(rows as `python.extract_rows` gives them, entries extracted here by key). `cached`
-    holds known entries by `chunk_key`, or is a function looking keys up."""
-    starts = split(data)
-    if len(starts) < MIN_CHUNKS:
+    holds known entries by `chunk_key`, or is a function looking keys up; `found` is
+    `pieces(data)` when the caller has it."""
+    found = pieces(data) if found is None else found
+    if len(found) < MIN_CHUNKS:
         return python.extract_rows(data), {}
-    bounds = [*starts[1:], len(data)]
-    chunks = [data[a:b] for a, b in zip(starts, bounds, strict=True)]
-    keys = [chunk_key(c) for c in chunks]
+    keys = [chunk_key(data[lo:hi], kind) for lo, hi, kind in found]
     known = cached(keys) if callable(cached) else cached or {}
-    if any(known[key][0] for key in keys if key in known):
-        return python.extract_rows(data), {}
-    entries: list[tuple] = []
     new: dict[str, tuple] = {}
-    for key, chunk in zip(keys, chunks, strict=True):
+
+    def entry_of(key: str, lo: int, hi: int, kind: int) -> tuple:
         entry = known.get(key) or new.get(key)
         if entry is None:
-            entry = new[key] = extract_chunk(chunk)
-            if entry[0]:  # remembered, so the next version with this chunk goes whole at once
-                return python.extract_rows(data), new
+            piece = data[lo:hi]
+            entry = new[key] = _extract_member(piece) if kind == MEMBER else extract_chunk(piece)
+        return entry
+
+    starts: list[int] = []
+    entries: list[tuple] = []
+    i = 0
+    while i < len(found):
+        lo, hi, kind = found[i]
+        j = i + 1
+        while j < len(found) and found[j][2] == MEMBER:
+            j += 1
+        entry = entry_of(keys[i], lo, hi, kind)
+        if kind == HEAD:
+            parts = [(lo, entry)]
+            for k in range(i + 1, j):
+                member = entry_of(keys[k], *found[k])
+                parts.append((found[k][0], member))
+                if member[0]:
+                    break
+            end = found[j - 1][1]
+            entry = _FAILED
+            if not any(part[0] for _, part in parts):
+                entry = _compose_class(data, lo, end, parts)
+            if entry[0]:  # a cut inside the class went wrong: the class as one chunk
+                entry = extract_chunk(data[lo:end])
+        if entry[0]:  # remembered, so the next version with this piece goes whole at once
+            return python.extract_rows(data), new
+        starts.append(lo)
         entries.append(entry)
+        i = j
     return merge(data, starts, entries), new
-
-
-def split_keys(data: bytes) -> list[str]:
-    """The cache keys `chunked_rows` will ask for (none for a file extracted whole)."""
-    starts = split(data)
-    if len(starts) < MIN_CHUNKS:
-        return []
-    bounds = [*starts[1:], len(data)]
-    return [chunk_key(data[a:b]) for a, b in zip(starts, bounds, strict=True)]
 
 
 def pack_entry(entry: tuple) -> bytes:

@@ -118,6 +118,38 @@ def cases() -> dict[str, bytes]:
         "trailing indented comment": b"class A:\n    def f(self):\n        pass\n    # c\n\n# d\ndef g():\n    pass\n    # e\n",
         "empty": b"",
         "one line": b"x = 1",
+        # Members of classes are pieces of their own.
+        "class, then an indented def in module code": (
+            b"class A:\n    def f(self):\n        pass\n\nif X:\n    def g():\n        pass\n"
+        ),
+        "class, then try/except with defs": (
+            b"class A:\n    def f(self):\n        pass\n\ntry:\n    def g():\n        pass\nexcept E:\n"
+            b"    def g():\n        pass\n"
+        ),
+        "member def inside a string at the body's indentation": (
+            b'class A:\n    def f(self):\n        return """\n    def fake(self):\n        pass\n"""\n\n'
+            b"    def g(self):\n        pass\n"
+        ),
+        "class body opening with a conditional block of defs": (
+            b"class Stat:\n    if TYPE_CHECKING:\n\n        @property\n        def size(self) -> int: ...\n\n"
+            b"    def __getattr__(self, name):\n        return name\n\n    @property\n    def owner(self):\n        return 1\n"
+        ),
+        "multi-line class header": b"class A(\n    Base,\n):\n    def f(self):\n        pass\n\n    def g(self):\n        pass\n",
+        "tab-indented class": b"class A:\n\tx = 1\n\tdef f(self):\n\t\treturn g()\n\tdef g(self):\n\t\tpass\n",
+        "property setters and nested classes": (
+            b"class A(B):\n    '''Doc.'''\n    @property\n    def x(self):\n        return 1\n    @x.setter\n"
+            b"    def x(self, v):\n        self._x = V()\n    class Meta:\n        def f(self): pass\n"
+            b"        def f(self): pass\n    attr: Thing = make()\n    isinstance(attr, Thing)\n"
+            b"    # trailing comment\n\n# module comment\nA.register(x)\n"
+        ),
+        "class at the end without a newline": (
+            b"import os\n\n\nclass A:\n    def f(self):\n        pass\n    def g(self):\n        os.x()"
+        ),
+        "member with a trailing comment at the class's indentation": (
+            b"class A:\n    def f(self):\n        pass\n        # deeper\n    # at body\n\n    def g(self):\n"
+            b"        pass  # end   \n"
+        ),
+        "class with a decorator and a one-line body after the colon": b"@dec\nclass A: pass\n\ndef f():\n    pass\n",
     }
     return out
 
@@ -131,10 +163,12 @@ def test_chunked_rows_equal_whole_file_rows(name: str) -> None:
 
 def test_the_tricky_file_is_cut_and_merged_not_extracted_whole() -> None:
     # Without this, parity could hold only because every case fell back to whole-file extraction.
-    starts = chunks.split(TRICKY)
-    assert len(starts) == 7
+    assert len(chunks.split(TRICKY)) == 7
+    found = chunks.pieces(TRICKY)
+    # Base: method, prop, Inner; Base#2: method.
+    assert [kind for *_, kind in found].count(chunks.MEMBER) == 4
     _rows, new = chunks.chunked_rows(TRICKY)
-    assert len(new) == 7 and not any(entry[0] for entry in new.values())
+    assert len(new) == len(found) and not any(entry[0] for entry in new.values())
     for name in ("def inside a string at column 0", "unbalanced bracket", "syntax error in a definition"):
         _rows, new = chunks.chunked_rows(cases()[name])
         assert any(entry[0] for entry in new.values()), name
@@ -149,6 +183,12 @@ def test_an_edit_re_extracts_only_the_chunks_it_touched() -> None:
     assert len(new) == 1
     (entry,) = new.values()
     assert [s[1] for s in entry[2]] == ["coroutine"]
+    # An edited method is the one new piece of its class.
+    method = edited.replace(b"self.other.run()", b"self.other.run(1)")
+    rows, newest = chunks.chunked_rows(method, {**first, **new})
+    assert rows == python.extract_rows(method)
+    (entry,) = newest.values()
+    assert [s[1] for s in entry[2]] == ["_", "method"]
     # A lookup function works as well as a mapping, and asks for every chunk of the file once.
     asked: list[list[str]] = []
 
@@ -158,7 +198,7 @@ def test_an_edit_re_extracts_only_the_chunks_it_touched() -> None:
 
     rows, newer = chunks.chunked_rows(edited, lookup)
     assert rows == python.extract_rows(edited) and newer == {}
-    assert asked == [chunks.split_keys(edited)]
+    assert asked == [chunks.piece_keys(edited)]
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -185,7 +225,7 @@ def test_the_embedded_index_shares_chunks_between_commits(tmp_path: Path) -> Non
     try:
         graph.index(repo, first)
         stored = graph.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        assert stored == len(chunks.split(TRICKY))
+        assert stored == len(chunks.pieces(TRICKY))
         graph.index(repo, second)
         # One new chunk entry: the edited coroutine's.
         assert graph.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0] == stored + 1
