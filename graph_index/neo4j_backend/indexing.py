@@ -10,6 +10,7 @@ import marshal
 import time
 import uuid
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,15 @@ from graph_index.indexer import list_view, parse_files
 from graph_index.models import IndexStats
 from graph_index.neo4j_backend.connection import Connection
 from graph_index.neo4j_backend.layout import FORMAT, ViewLayout, digest
-from graph_index.neo4j_backend.units import blob_tokens, materialize
-from graph_index.neo4j_backend.writer import Writer
+from graph_index.neo4j_backend.units import (
+    columns_tokens,
+    corpus_stats,
+    endpoint_anchors,
+    materialize,
+    sym_columns,
+    unit_rows,
+)
+from graph_index.neo4j_backend.writer import Pipeline, Writer
 from graph_index.parsing.facts import Ref, Symbol
 from graph_index.resolve import FileTable, Resolver
 from graph_index.viewgraph import ViewGraph
@@ -78,6 +86,16 @@ def _resolution_version() -> str:
 
     return digest(*(Path(m.__file__).read_text() for m in (resolve, viewgraph, dependencies, units)))  # type: ignore[arg-type]
 
+
+BLOB_BATCH = 500
+"""Parsed contents handed to the background writer at a time."""
+UNIT_BATCH = 2_000
+GROUP_BATCH = 10_000
+"""Relationships resolved before they are handed to the background writer."""
+NODES, GRAPH = 0, 1
+"""Writer lanes: `Code` nodes; anchors and relationships."""
+"""Node rows handed to the background writer at a time: the server starts on the first ones while
+the rest are computed."""
 
 RESOLUTION = _resolution_version()
 """Version of the resolver's answers: part of every resolution record's key and checked when
@@ -155,21 +173,57 @@ def index_view(
     new = [f for sha, f in unique.items() if blob_keys[sha] not in known]
     facts: dict[str, tuple] = {}
     ntok: dict[str, int] = {}
+    # sha -> searchable columns of each symbol: tokenized once, for the blob's token count and
+    # for its nodes.
+    columns: dict[str, list[tuple[str, ...]]] = {}
     binary = 0
     blob_rows: list[dict[str, Any]] = []
-    for row in parse_files(read(new), len(new), workers):  # type: ignore[arg-type]
-        if row is None:
-            binary += 1
-            continue
-        sha, language, errors, lines, package, syms, refs = row
-        facts[sha] = (language, errors, lines, package, syms, refs)
-        blob_rows.append({"key": blob_keys[sha], "props": {
-            "repo": writer.repo, "format": FORMAT, "sha": sha, "language": language, "errors": errors, "lines": lines,
-            "package": package, "n_syms": len(syms), "n_refs": stored_uses(refs), "ntok": ntok.setdefault(sha, blob_tokens(syms)),
-            "facts": pack_facts(row)}})
-    phase("parse")
-    w.put_blobs(blob_rows)
-    phase("write_blobs")
+    pipe = Pipeline()
+    try:
+        for row in parse_files(read(new), len(new), workers):  # type: ignore[arg-type]
+            if row is None:
+                binary += 1
+                continue
+            blob_rows.append(blob_row(writer.repo, blob_keys[row[0]], row, facts, ntok, columns))
+            if len(blob_rows) >= BLOB_BATCH:  # written while the rest is parsed
+                pipe.submit(w.put_blobs, blob_rows)
+                blob_rows = []
+        pipe.submit(w.put_blobs, blob_rows)
+        phase("parse")
+        return _index_parsed(w, pipe, repo, listing, unique, blob_keys, new, binary, facts, ntok, columns,
+                             index_path, started, phases, phase)
+    except BaseException:
+        pipe.close()
+        with contextlib.suppress(Exception):
+            w.release()
+        raise
+    finally:
+        pipe.close()
+
+
+def blob_row(repo: str, key: str, row: tuple, facts: dict[str, tuple], ntok: dict[str, int],
+             columns: dict[str, list[tuple[str, ...]]]) -> dict[str, Any]:
+    """The `Blob` row of one parsed content; records its facts, columns and token count."""
+    sha, language, errors, lines, package, syms, refs = row
+    facts[sha] = (language, errors, lines, package, syms, refs)
+    columns[sha] = [sym_columns(s) for s in syms]
+    ntok[sha] = columns_tokens(columns[sha])
+    return {"key": key, "props": {
+        "repo": repo, "format": FORMAT, "sha": sha, "language": language, "errors": errors, "lines": lines,
+        "package": package, "n_syms": len(syms), "n_refs": stored_uses(refs), "ntok": ntok[sha],
+        "facts": pack_facts(row)}}
+
+
+def _index_parsed(
+    w: Writer, pipe: Pipeline, repo: Path, listing: Any, unique: dict[str, Any], blob_keys: dict[str, str],
+    new: list, binary: int, facts: dict[str, tuple], ntok: dict[str, int],
+    columns: dict[str, list[tuple[str, ...]]], index_path: str, started: float,
+    phases: dict[str, float], phase: Callable[[str], None],
+) -> tuple[IndexStats, BoundView]:
+    """`index_view` once the new contents are parsed. Writes go through `pipe` (one background
+    thread) while the next rows are computed: blobs and the nodes of the units to write need no
+    resolution, so the server writes them while the view is resolved."""
+    writer = w
     stored = w.blob_facts([blob_keys[sha] for sha in unique if sha not in facts])
     for sha in unique:
         got = stored.get(blob_keys[sha])
@@ -214,53 +268,105 @@ def index_view(
     if same:
         found = load_view(writer.conn, writer.repo, repo.name, None, view_key=same[0][0])
         if found is not None:
+            pipe.wait()
             phase("reuse_view")
             return finish(found[0], (0, 0))
     vg = view_graph(repo.name, layout, facts, tracking=True)
     done_units = w.existing("Unit", layout.units(), "done")
     todo = [u for u in layout.units() if done_units.get(u) is not True]
+    me = uuid.uuid4().hex
+    units = w.claim("Unit", todo, me)
+    # Two writer lanes, so the server writes on two threads while this process resolves: `Code`
+    # nodes on one; anchors, then each edge group as soon as it is resolved, on the other
+    # (relationships join anchors only, never `Code` nodes). Anchors of units another indexer is
+    # writing are merged here too, so none is ever created without its name and kind.
+    pipe.submit(w.drop_leftovers, units, lane=NODES)
+    mine = set(units.mine)
+    node_rows: dict[str, list[dict[str, Any]]] = {}
+    ids: dict[str, str] = {}
+    """anchor key -> element id; filled by the anchor lane only, read here after `pipe.wait`."""
+    anchor_jobs = []
+
+    def put_anchors(rows: list[list]) -> None:
+        ids.update(w.put_anchors(rows))
+
+    rows: list[dict[str, Any]] = []
+    anchors: list[list] = []
+    for unit, unit_nodes, unit_anchors in unit_rows(layout, vg, facts, todo, columns):
+        if unit in mine:
+            rows += unit_nodes
+        else:
+            node_rows[unit] = unit_nodes
+        anchors += unit_anchors
+        if len(rows) >= UNIT_BATCH or len(anchors) >= UNIT_BATCH:
+            pipe.submit(w.put_nodes, rows, lane=NODES)
+            anchor_jobs.append(pipe.submit(put_anchors, anchors, lane=GRAPH))
+            rows, anchors = [], []
+    pipe.submit(w.put_nodes, rows, lane=NODES)
+    anchor_jobs.append(pipe.submit(put_anchors, anchors, lane=GRAPH))
+
+    def finish_units() -> None:
+        for job in anchor_jobs:  # a unit is done when its nodes and its anchors are
+            job.result()
+        w.finish("Unit", units.mine)
+
+    pipe.submit(finish_units, lane=NODES)
+    phase("queue_units")
     reused, reads_checked = reusable_resolutions(
         w, layout, vg, [u for u in layout.unit_of_path.values() if done_units.get(u) is True])
     phase("check_reads")
-    plan = materialize(layout, vg, facts, set(todo), ntok, reused)
+    todo_groups: dict[int, list[tuple]] = {}
+    pending_groups: list[int] = []
+
+    def put_groups(chunk: dict[int, list[tuple]]) -> None:
+        done_groups = w.existing("Group", chunk, "done")
+        new = {g: edges for g, edges in chunk.items() if done_groups.get(g) is not True}
+        todo_groups.update(new)
+        ids.update(w.put_anchors(endpoint_anchors(new, ids)))
+        claims = w.claim("Group", list(new), me)
+        w.put_groups(claims, new, ids)
+        w.finish("Group", claims.mine)
+        pending_groups.extend(claims.pending)
+
+    chunk: dict[int, list[tuple]] = {}
+    size = 0
+
+    def on_group(g: int, edges: list[tuple]) -> None:
+        nonlocal chunk, size
+        chunk[g] = edges
+        size += len(edges)
+        if size >= GROUP_BATCH:
+            pipe.submit(put_groups, chunk, lane=GRAPH)
+            chunk, size = {}, 0
+
+    plan = materialize(layout, vg, reused, on_group)
+    pipe.submit(put_groups, chunk, lane=GRAPH)
     resolved = (len(layout.unit_of_path) - len(reused), len(reused), reads_checked)
     phase("resolve")
-    me = uuid.uuid4().hex
-    try:
-        units = w.claim("Unit", todo, me)
-        w.put_units(units, [n for u in todo for n in plan.unit_nodes[u]])
-        phase("write_units")
-        done_groups = w.existing("Group", plan.groups, "done")
-        todo_groups = {g: edges for g, edges in plan.groups.items() if done_groups.get(g) is not True}
-        ids = w.put_anchors(plan.anchors(todo, todo_groups))
-        w.finish("Unit", units.mine)
-        phase("write_anchors")
-        groups = w.claim("Group", list(todo_groups), me)
-        w.put_groups(groups, todo_groups, ids)
-        w.finish("Group", groups.mine)
-        # Units and groups another indexer of this repository is writing right now: wait,
-        # and write them here if that indexer dies.
-        while units.pending or groups.pending:
-            units = w.wait("Unit", units.pending, me)
-            if units.mine:
-                w.put_units(units, [n for u in units.mine for n in plan.unit_nodes[u]])
-                w.finish("Unit", units.mine)
-            groups = w.wait("Group", groups.pending, me)
-            if groups.mine:
-                w.put_groups(groups, todo_groups, ids)
-                w.finish("Group", groups.mine)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            w.release()
-        raise
+    pipe.wait()
+    phase("write_units")
+    # Units and groups another indexer of this repository is writing right now: wait,
+    # and write them here if that indexer dies.
+    groups_pending = pending_groups
+    while units.pending or groups_pending:
+        units = w.wait("Unit", units.pending, me)
+        if units.mine:
+            w.put_units(units, [n for u in units.mine for n in node_rows[u]])
+            w.finish("Unit", units.mine)
+        groups = w.wait("Group", groups_pending, me)
+        if groups.mine:
+            w.put_groups(groups, todo_groups, ids)
+            w.finish("Group", groups.mine)
+        groups_pending = groups.pending
     phase("write_groups")
     w.put_resolutions(resolution_rows(writer.repo, plan.unit_reads, plan.unit_group))
     phase("write_resolutions")
     view_key = digest(writer.repo, repo.name, *plan.view_groups_sorted_str())
+    n_docs, n_tokens = corpus_stats(layout, facts, ntok)
     w.put_view(view_key, {
         "format": FORMAT, "tree": tree, "paths": [f.path for f in files], "shas": [f.sha for f in files],
         "group_units": sorted(plan.unit_group), "groups": [plan.unit_group[u] for u in sorted(plan.unit_group)],
-        "n_docs": plan.n_docs, "n_tokens": plan.n_tokens,
+        "n_docs": n_docs, "n_tokens": n_tokens,
     })
     return finish(BoundView(view_key, layout, dict(plan.unit_group)), (len(todo), len(todo_groups)), resolved)
 

@@ -1,5 +1,6 @@
-"""Full-text search on Neo4j: Lucene (`orch_code_text`) finds every document holding a query
-token, the server counts each phrase's instances per column, and the shared scorer
+"""Full-text search on Neo4j: Lucene (`orch_code_terms`, over each node's distinct tokens) finds
+every document holding a query token (all of a phrase's tokens: a superset of the phrase's
+documents, which the counts below narrow down), the server counts each phrase's instances per column, and the shared scorer
 (`fts.bm25_from_freqs`) ranks them as FTS5 would, so hits equal the embedded store's."""
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def search(conn: Connection, repo: str, view: BoundView, text: str, k: int) -> l
     if not terms or k <= 0:
         return []
     phrases = [fts.tokenize(t) for t in terms]
-    clauses = {(p[0] if len(p) == 1 else '"' + " ".join(p) + '"') for p in phrases if p}
+    clauses = {(p[0] if len(p) == 1 else "(" + " AND ".join(p) + ")") for p in phrases if p}
     if not clauses:
         return []
     live = [i for i, p in enumerate(phrases) if p]

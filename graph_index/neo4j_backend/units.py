@@ -3,6 +3,7 @@ unit its out-edges as one group keyed by their content. Pure: reads a `ViewGraph
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,53 +47,61 @@ def sym_columns(sym_row: tuple) -> tuple[str, str, str, str]:
     return fts.column_text(name), fts.column_text(qualname), fts.column_text(doc), fts.column_text(terms)
 
 
+def term_set(cols: tuple[str, ...]) -> str:
+    """The distinct tokens of a symbol's columns, one space apart: what Lucene indexes to find
+    search candidates (the columns are counted on the server)."""
+    return " ".join(sorted({t for c in cols for t in c.split()}))
+
+
 def blob_tokens(syms: list[tuple]) -> int:
     """Tokens over all searchable columns of a file content's symbols (FTS5's document lengths)."""
-    return sum(len(c.split()) for s in syms for c in sym_columns(s))
+    return columns_tokens([sym_columns(s) for s in syms])
+
+
+def columns_tokens(columns: list[tuple[str, ...]]) -> int:
+    """Tokens over searchable columns (as `sym_columns` gives them)."""
+    return sum(len(c.split()) for cols in columns for c in cols)
 
 
 @dataclass
 class Plan:
-    unit_nodes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    unit_anchors: dict[str, list[list]] = field(default_factory=dict)
     unit_group: dict[str, int] = field(default_factory=dict)
     groups: dict[int, list[tuple]] = field(default_factory=dict)
     unit_reads: dict[str, tuple[list[tuple], str]] = field(default_factory=dict)
     """unit -> (reads its resolution made, digest of their answers), for units resolved here."""
-    n_docs: int = 0
-    n_tokens: int = 0
-
-    def anchors(self, units: list[str], groups: dict[int, list[tuple]]) -> list[list]:
-        """[key, id, name, kind] of the nodes of `units` and of every endpoint of `groups`
-        (endpoints outside `units` exist already, or are unresolved `?name` targets)."""
-        seen: dict[str, list] = {}
-        for unit in units:
-            for row in self.unit_anchors[unit]:
-                seen[row[0]] = row
-        for edges in groups.values():
-            for src, dst, _kind, _line in edges:
-                for key in (src, dst):
-                    if key not in seen:
-                        node_id = key.split("|", 1)[1]
-                        seen[key] = [key, node_id, node_id[1:], "unresolved"] if is_unresolved(node_id) else \
-                            [key, node_id, "", ""]
-        return list(seen.values())
 
     def view_groups_sorted_str(self) -> list[str]:
         return [str(g) for g in sorted(set(self.unit_group.values()))]
 
 
-def _row(node: Node, unit: str, repo: str, idx: int, sha: str, sym: tuple | None) -> dict[str, Any]:
+def endpoint_anchors(groups: dict[int, list[tuple]], known: set[str] | dict[str, str]) -> list[list]:
+    """[key, id, name, kind] of the endpoints of `groups` not in `known` (they are nodes of units
+    written earlier, or unresolved `?name` targets)."""
+    seen: dict[str, list] = {}
+    for edges in groups.values():
+        for src, dst, _kind, _line in edges:
+            for key in (src, dst):
+                if key not in seen and key not in known:
+                    node_id = key.split("|", 1)[1]
+                    seen[key] = [key, node_id, node_id[1:], "unresolved"] if is_unresolved(node_id) else \
+                        [key, node_id, "", ""]
+    return list(seen.values())
+
+
+def _row(node: Node, unit: str, repo: str, idx: int, sha: str, cols: tuple[str, ...] | None,
+         sym: tuple | None) -> dict[str, Any]:
     # Not `node.to_dict()`: dataclasses.asdict deep-copies and was a quarter of sympy's materialization.
     props: dict[str, Any] = {f: getattr(node, f) for f in NODE_FIELDS}
     props["kind"] = node.kind.value
-    props.update(unit=unit, repo=repo, idx=idx, sha=sha)
-    if sym is not None:
+    props.update(uid=f"{unit}|{node.id}", unit=unit, repo=repo, idx=idx, sha=sha)
+    if sym is not None and cols is not None:
         props["sname"], props["squal"] = sym[1], sym[2]
-        cols = sym_columns(sym)
         props["t_name"], props["t_qual"], props["t_doc"], props["t_body"] = cols
         props["ntok"] = sum(len(c.split()) for c in cols)
-    return {"uid": f"{unit}|{node.id}", "label": str(node.kind).capitalize(), "props": props}
+        terms = term_set(cols)
+        if terms:
+            props["t_set"] = terms
+    return {"label": str(node.kind).capitalize(), "props": props}
 
 
 def edge_rows(layout: ViewLayout, edges: list[Edge]) -> list[tuple]:
@@ -101,63 +110,89 @@ def edge_rows(layout: ViewLayout, edges: list[Edge]) -> list[tuple]:
     return sorted({(anchor(e.src), anchor(e.dst), str(e.kind), e.line) for e in edges})
 
 
-def materialize(
-    layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], write_units: set[str] | None = None,
-    blob_ntok: dict[str, int] | None = None, reused: dict[str, int] | None = None,
-) -> Plan:
-    """Rows for the units in `write_units` (None: all) and every unit's edge group. Files whose
-    unit is in `reused` (unit -> group key, from an earlier view whose reads give the same answers
-    here) are not resolved: their group exists already. With a `TrackingResolver`, the reads of
-    every file resolved here are kept in `plan.unit_reads`."""
-    plan = Plan()
+def _unit_nodes(layout: ViewLayout) -> dict[str, tuple[str, ...]]:
+    """unit -> what it holds: ("repo",), ("dir", d) or ("file", path)."""
+    out: dict[str, tuple[str, ...]] = {layout.repo_unit: ("repo",)}
+    for d in layout.dirs:
+        out[layout.dir_unit(d)] = ("dir", d)
+    for path, unit in layout.unit_of_path.items():
+        out[unit] = ("file", path)
+    return out
+
+
+def unit_rows(
+    layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], units: Iterable[str],
+    columns: dict[str, list[tuple[str, ...]]],
+) -> Iterator[tuple[str, list[dict[str, Any]], list[list]]]:
+    """(unit, `Code` rows ({label, props}), anchors ([key, id, name, kind])) of each of `units`.
+    Node properties need no resolution, so they can be written while edges are resolved.
+    `columns` (sha -> searchable columns of each symbol) is filled for contents it lacks."""
+    what = _unit_nodes(layout)
     repo = layout.repo
     anchor = layout.anchor
+    for unit in units:
+        loc = what[unit]
+        node = vg._make_node(loc)
+        sha = layout.shas[loc[1]] if loc[0] == "file" else ""
+        rows = [_row(node, unit, repo, -1, sha, None, None)]
+        anchors = [[anchor(node.id), node.id, node.name, str(node.kind)]]
+        if loc[0] == "file":
+            path = loc[1]
+            syms = facts[sha][4]
+            cols = columns.get(sha)
+            if cols is None:
+                cols = columns[sha] = [sym_columns(s) for s in syms]
+            for i in range(len(syms)):
+                node = vg._sym_node(path, i)
+                rows.append(_row(node, unit, repo, i, sha, cols[i], syms[i]))
+                anchors.append([anchor(node.id), node.id, node.name, str(node.kind)])
+        yield unit, rows, anchors
+
+
+def corpus_stats(layout: ViewLayout, facts: dict[str, tuple], blob_ntok: dict[str, int]) -> tuple[int, int]:
+    """(documents, tokens) of the view's distinct file contents, as FTS5 counts them."""
+    n_docs = n_tokens = 0
+    for sha in set(layout.shas.values()):
+        syms = facts[sha][4]
+        n_docs += len(syms)
+        n_tokens += blob_ntok[sha] if sha in blob_ntok else blob_tokens(syms)
+    return n_docs, n_tokens
+
+
+def materialize(
+    layout: ViewLayout, vg: ViewGraph, reused: dict[str, int] | None = None,
+    on_group: Callable[[int, list[tuple]], None] | None = None,
+) -> Plan:
+    """Every unit's edge group. Files whose unit is in `reused` (unit -> group key, from an
+    earlier view whose reads give the same answers here) are not resolved: their group exists
+    already. With a `TrackingResolver`, the reads of every file resolved here are kept in
+    `plan.unit_reads`. `on_group(key, rows)` sees each group resolved here as soon as it is."""
+    plan = Plan()
     reused = reused or {}
     resolver = vg.resolver
-    file_rows: dict[str, list[tuple] | None] = {}
-    for p in sorted(layout.shas):
-        unit = layout.unit_of_path[p]
-        if unit in reused:
-            file_rows[p] = None
-        elif isinstance(resolver, TrackingResolver):
-            edges, reads = resolver.record(lambda p=p: file_edges(vg, p))
-            keys = list(reads)
-            plan.unit_reads[unit] = (keys, answers_digest([reads[k] for k in keys]))
-            file_rows[p] = edge_rows(layout, edges)
-        else:
-            file_rows[p] = edge_rows(layout, file_edges(vg, p))
 
-    def add(unit: str, make_nodes, rows: list[tuple] | None = None) -> None:
-        nodes: list[tuple[Node, int, str, tuple | None]] | None = None
+    def add(unit: str, rows: list[tuple]) -> None:
+        g = group_key(unit, rows)
+        plan.unit_group[unit] = g
+        plan.groups[g] = rows
+        if on_group is not None:
+            on_group(g, rows)
+
+    # Files first, in path order, as the embedded store's lazy resolution would meet them.
+    order = [(layout.unit_of_path[p], ("file", p)) for p in sorted(layout.shas)]
+    order.append((layout.repo_unit, ("repo",)))
+    order += [(layout.dir_unit(d), ("dir", d)) for d in sorted(layout.dirs)]
+    for unit, loc in order:
         if unit in reused:
             plan.unit_group[unit] = reused[unit]
+        elif loc[0] != "file":
+            node = vg._make_node(loc)
+            add(unit, edge_rows(layout, vg._out_edges(node.id)))
+        elif isinstance(resolver, TrackingResolver):
+            edges, reads = resolver.record(lambda p=loc[1]: file_edges(vg, p))
+            keys = list(reads)
+            plan.unit_reads[unit] = (keys, answers_digest([reads[k] for k in keys]))
+            add(unit, edge_rows(layout, edges))
         else:
-            if rows is None:
-                nodes = make_nodes()
-                rows = edge_rows(layout, [e for node, *_ in nodes for e in vg._out_edges(node.id)])
-            g = group_key(unit, rows)
-            plan.unit_group[unit] = g
-            plan.groups[g] = rows
-        if write_units is None or unit in write_units:
-            nodes = nodes if nodes is not None else make_nodes()
-            plan.unit_nodes[unit] = [_row(n, unit, repo, idx, sha, sym) for n, idx, sha, sym in nodes]
-            plan.unit_anchors[unit] = [[anchor(n.id), n.id, n.name, str(n.kind)] for n, *_ in nodes]
-
-    add(layout.repo_unit, lambda: [(vg._make_node(("repo",)), -1, "", None)])
-    for d in sorted(layout.dirs):
-        add(layout.dir_unit(d), lambda d=d: [(vg._make_node(("dir", d)), -1, "", None)])
-    seen_shas: set[str] = set()
-    for path in sorted(layout.shas):
-        sha = layout.shas[path]
-        syms = facts[sha][4]
-        if sha not in seen_shas:
-            seen_shas.add(sha)
-            plan.n_docs += len(syms)
-            plan.n_tokens += blob_ntok[sha] if blob_ntok and sha in blob_ntok else blob_tokens(syms)
-
-        def file_nodes(path: str = path, sha: str = sha, syms: list = syms) -> list:
-            return [(vg._make_node(("file", path)), -1, sha, None),
-                    *[(vg._sym_node(path, i), i, sha, syms[i]) for i in range(len(syms))]]
-
-        add(layout.unit_of_path[path], file_nodes, file_rows[path])
+            add(unit, edge_rows(layout, file_edges(vg, loc[1])))
     return plan

@@ -213,7 +213,7 @@ def test_schema_setup_is_idempotent(neo4j_server) -> None:
         ensure_schema(conn.schema)
         assert snapshot() == first
         names = {r["name"] for r in first[0]}
-        assert {"orch_code_text", "orch_code_uid", "orch_sym_key", "orch_rel_calls_g"} <= names
+        assert {"orch_code_terms", "orch_code_uid", "orch_sym_key", "orch_rel_calls_g"} <= names
     finally:
         conn.close()
 
