@@ -145,13 +145,12 @@ def native_extractor() -> ModuleType | None:
 
 
 def native_helpers() -> dict[str, Callable]:
-    """The string steps the native extractor leaves to this module (non-ASCII text, docstring
-    values, hashes), so that both extractors share one definition of each."""
+    """The string steps the native extractor leaves to this module (non-ASCII text, docstrings
+    with escapes), so that both extractors share one definition of each."""
     return {
         "docstring": _docstring_text,
         "one_line": _one_line,
         "normalize": _normalize_target,
-        "content_hash": content_hash,
         "decorator": _decorator,
         "no_space": _no_space,
     }

@@ -214,6 +214,24 @@ class Old:
     def m(self): raise Error, "msg"
 ''',
     "deep_expression": b"x = " + b" + ".join(b"a%d(y)" % i for i in range(3000)) + b"\n" + b"y = " + b"(" * 300 + b"z" + b")" * 300 + b"\n",
+    # Definition spans of every length around BLAKE2b's 128-byte blocks (content hashes).
+    "hash_lengths": b"".join(b"def f%d(): return '%s'\n" % (i, b"x" * i) for i in range(300)),
+    # Docstring prefixes, quotes and bodies: cleandoc's margins, blank lines, tabs, CR, spaces.
+    "docstring_shapes": b"".join(
+        b"def d%d_%d():\n    %s%s%s%s\n" % (i, j, prefix, quote, body, quote)
+        for i, prefix in enumerate([b"", b"r", b"u", b"R", b"b", b"f", b"rb", b"Rf"])
+        for j, (quote, body) in enumerate(
+            (q, b) for q in (b'"', b"'", b'"""', b"'''")
+            for b in (b"", b" ", b"x", b"  padded  ", b"tab\tinside", b"cr\rinside", b"\\n escaped")
+        )
+    ) + b"".join(
+        b"def m%d():\n    \"\"\"%s\"\"\"\n" % (i, body)
+        for i, body in enumerate([
+            b"\n", b"   \n   ", b"First\n\n    second\n      third\n    ", b"\n\n  a\n\n  b\n\n",
+            b"First\n\tTabbed\n        spaced", b"x\r\n    y\r\n", b"  lead\n  x\n \n", b"a\n\x0c   b\n",
+            b"only\n" + b"y" * 4100, b"w" * 4100, b"\x1c\n\x1d  x",
+        ])
+    ),
     "main_guard": b'''#!/usr/bin/env python
 """Script."""
 if __name__ == "__main__":

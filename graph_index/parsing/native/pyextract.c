@@ -5,9 +5,9 @@
  * extractor returns (tests/graph/test_native_extract.py and benchmarks/indexing/parity.py check it).
  * Each step below mirrors one step of python.py in the same order, because row order matters
  * (refs are deduplicated first-seen, symbol indices are document order). String handling with
- * Unicode semantics (whitespace, strip, cleandoc) runs in C only for ASCII text; anything else,
- * and docstring values and content hashes, go to the Python helpers passed to `configure`, so
- * both paths share one definition of each.
+ * Unicode semantics (whitespace, strip, cleandoc) runs in C only for ASCII text; anything else
+ * (and docstrings with escapes, which Python evaluates) goes to the Python helpers passed to
+ * `configure`, so both paths share one definition of each.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -59,7 +59,7 @@ static uint8_t *kinds;
 static uint32_t n_kinds;
 static TSFieldId F_NAME, F_BODY, F_SUPER, F_FUNCTION, F_LEFT, F_RIGHT, F_MODULE_NAME, F_ALIAS;
 /* Python helpers (python.py): the non-ASCII and rare cases. */
-static PyObject *h_docstring, *h_one_line, *h_normalize, *h_content_hash, *h_decorator, *h_no_space;
+static PyObject *h_docstring, *h_one_line, *h_normalize, *h_decorator, *h_no_space;
 static PyObject *s_module, *s_class, *s_function, *s_call, *s_import, *s_inherit, *s_reference,
     *s_assign, *s_empty, *s_star, *s_qmark, *s_newline;
 
@@ -472,6 +472,176 @@ done:
     return res;
 }
 
+/* ---------------------------------------------------------------- docstrings, hashes */
+
+/* inspect.cleandoc(value)[:MAX_DOC] for ASCII text. */
+static PyObject *cleandoc(const char *s, size_t n) {
+    Buf e = {0};
+    Vec lines = VEC(size_t); /* start, end pairs into e */
+    PyObject *res = NULL;
+    size_t col = 0;
+    for (size_t i = 0; i < n; i++) { /* expandtabs(8): columns restart after \n and \r */
+        char c = s[i];
+        if (c == '\t') {
+            size_t pad = 8 - col % 8;
+            if (buf_reserve(&e, pad) < 0) goto done;
+            memset(e.p + e.len, ' ', pad);
+            e.len += pad;
+            col += pad;
+        } else {
+            if (buf_add(&e, &c, 1) < 0) goto done;
+            col = (c == '\n' || c == '\r') ? 0 : col + 1;
+        }
+    }
+    for (size_t lo = 0;;) { /* split("\n") */
+        size_t hi = lo;
+        while (hi < e.len && e.p[hi] != '\n') hi++;
+        if (vec_push(&lines, &lo) < 0 || vec_push(&lines, &hi) < 0) goto done;
+        if (hi == e.len) break;
+        lo = hi + 1;
+    }
+    size_t count = lines.len / 2, margin = SIZE_MAX;
+    size_t *at = lines.items;
+    for (size_t k = 1; k < count; k++) {
+        size_t lo = at[2 * k], hi = at[2 * k + 1], j = lo;
+        while (j < hi && is_space((unsigned char)e.p[j])) j++;
+        if (j < hi && j - lo < margin) margin = j - lo;
+    }
+    while (at[0] < at[1] && is_space((unsigned char)e.p[at[0]])) at[0]++;
+    if (margin != SIZE_MAX)
+        for (size_t k = 1; k < count; k++)
+            at[2 * k] = at[2 * k + 1] - at[2 * k] > margin ? at[2 * k] + margin : at[2 * k + 1];
+    size_t first = 0, last = count;
+    while (last > 0 && at[2 * (last - 1)] == at[2 * (last - 1) + 1]) last--;
+    while (first < last && at[2 * first] == at[2 * first + 1]) first++;
+    Buf out = {0};
+    for (size_t k = first; k < last && out.len < MAX_DOC; k++) {
+        if ((k > first && buf_add(&out, "\n", 1) < 0) ||
+            buf_add(&out, e.p + at[2 * k], at[2 * k + 1] - at[2 * k]) < 0) {
+            PyMem_Free(out.p);
+            goto done;
+        }
+    }
+    res = ascii_str(out.p ? out.p : "", out.len < MAX_DOC ? out.len : MAX_DOC);
+    PyMem_Free(out.p);
+done:
+    PyMem_Free(e.p);
+    PyMem_Free(lines.items);
+    return res;
+}
+
+/* python.py `_docstring_text(raw)`: ASCII literals without escapes here, the rest in Python. */
+static PyObject *docstring_text(const char *s, size_t n) {
+    if (is_ascii(s, n)) {
+        int has_b = 0, has_r = 0, has_f = 0;
+        size_t p = 0;
+        for (; p < n && s[p] && strchr("rRbBuUfF", s[p]); p++) {
+            char c = (char)(s[p] | 0x20);
+            has_b |= c == 'b';
+            has_r |= c == 'r';
+            has_f |= c == 'f';
+        }
+        const char *body = s + p;
+        size_t bn = n - p;
+        size_t q = bn >= 3 && (memcmp(body, "\"\"\"", 3) == 0 || memcmp(body, "'''", 3) == 0) ? 3 : (bn ? 1 : 0);
+        if (has_b || bn < 2 * q || memcmp(body + bn - q, body, q) != 0) return Py_NewRef(s_empty);
+        const char *value = body + q;
+        size_t vn = bn - 2 * q;
+        if (!memchr(value, '\\', vn) || has_r || has_f) {
+            if (memchr(value, '\n', vn)) return cleandoc(value, vn);
+            while (vn && is_space((unsigned char)value[0])) value++, vn--;
+            while (vn && is_space((unsigned char)value[vn - 1])) vn--;
+            return ascii_str(value, vn < MAX_DOC ? vn : MAX_DOC);
+        }
+    }
+    PyObject *raw = decode(s, n);
+    if (!raw) return NULL;
+    PyObject *res = PyObject_CallOneArg(h_docstring, raw);
+    Py_DECREF(raw);
+    return res;
+}
+
+/* BLAKE2b (RFC 7693), unkeyed, 8-byte digest: python.py `content_hash`, in hex. */
+static const uint64_t B2_IV[8] = {
+    0x6a09e667f3bcc908ULL, 0xbb67ae8584caa73bULL, 0x3c6ef372fe94f82bULL, 0xa54ff53a5f1d36f1ULL,
+    0x510e527fade682d1ULL, 0x9b05688c2b3e6c1fULL, 0x1f83d9abfb41bd6bULL, 0x5be0cd19137e2179ULL,
+};
+static const uint8_t B2_SIGMA[12][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+    {11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4}, {7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8},
+    {9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13}, {2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9},
+    {12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11}, {13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10},
+    {6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5}, {10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, {14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3},
+};
+
+static inline uint64_t rotr64(uint64_t x, int n) { return (x >> n) | (x << (64 - n)); }
+
+static void b2_compress(uint64_t h[8], const uint8_t block[128], uint64_t t, int last) {
+    uint64_t v[16], m[16];
+    for (int i = 0; i < 16; i++) {
+        uint64_t w = 0;
+        for (int j = 7; j >= 0; j--) w = (w << 8) | block[8 * i + j];
+        m[i] = w;
+    }
+    for (int i = 0; i < 8; i++) {
+        v[i] = h[i];
+        v[i + 8] = B2_IV[i];
+    }
+    v[12] ^= t;
+    if (last) v[14] = ~v[14];
+#define B2_G(a, b, c, d, x, y)          \
+    do {                                \
+        v[a] = v[a] + v[b] + (x);       \
+        v[d] = rotr64(v[d] ^ v[a], 32); \
+        v[c] = v[c] + v[d];             \
+        v[b] = rotr64(v[b] ^ v[c], 24); \
+        v[a] = v[a] + v[b] + (y);       \
+        v[d] = rotr64(v[d] ^ v[a], 16); \
+        v[c] = v[c] + v[d];             \
+        v[b] = rotr64(v[b] ^ v[c], 63); \
+    } while (0)
+    for (int r = 0; r < 12; r++) {
+        const uint8_t *s = B2_SIGMA[r];
+        B2_G(0, 4, 8, 12, m[s[0]], m[s[1]]);
+        B2_G(1, 5, 9, 13, m[s[2]], m[s[3]]);
+        B2_G(2, 6, 10, 14, m[s[4]], m[s[5]]);
+        B2_G(3, 7, 11, 15, m[s[6]], m[s[7]]);
+        B2_G(0, 5, 10, 15, m[s[8]], m[s[9]]);
+        B2_G(1, 6, 11, 12, m[s[10]], m[s[11]]);
+        B2_G(2, 7, 8, 13, m[s[12]], m[s[13]]);
+        B2_G(3, 4, 9, 14, m[s[14]], m[s[15]]);
+    }
+#undef B2_G
+    for (int i = 0; i < 8; i++) h[i] ^= v[i] ^ v[i + 8];
+}
+
+static PyObject *content_hash(const char *data, uint32_t lo, uint32_t hi) {
+    const uint8_t *p = (const uint8_t *)data + lo;
+    size_t n = hi > lo ? hi - lo : 0;
+    uint64_t h[8], t = 0;
+    uint8_t block[128];
+    memcpy(h, B2_IV, sizeof h);
+    h[0] ^= 0x01010000ULL ^ 8; /* depth 1, fanout 1, no key, 8-byte digest */
+    while (n > 128) {
+        t += 128;
+        b2_compress(h, p, t, 0);
+        p += 128;
+        n -= 128;
+    }
+    memset(block, 0, sizeof block);
+    memcpy(block, p, n);
+    b2_compress(h, block, t + n, 1);
+    static const char digits[] = "0123456789abcdef";
+    char hex[16];
+    for (int i = 0; i < 8; i++) {
+        uint8_t byte = (uint8_t)(h[0] >> (8 * i));
+        hex[2 * i] = digits[byte >> 4];
+        hex[2 * i + 1] = digits[byte & 15];
+    }
+    return ascii_str(hex, 16);
+}
+
 /* ---------------------------------------------------------------- extraction */
 
 static inline uint8_t kind_of(TSNode n) {
@@ -498,19 +668,9 @@ static PyObject *docstring(const char *data, TSNode block) {
     if (kind_of(first) != K_EXPR_STMT || ts_node_named_child_count(first) != 1) return Py_NewRef(s_empty);
     TSNode node = ts_node_named_child(first, 0);
     if (kind_of(node) != K_STRING) return Py_NewRef(s_empty);
-    PyObject *raw = node_str(data, node);
-    if (!raw) return NULL;
-    PyObject *res = PyObject_CallOneArg(h_docstring, raw);
-    Py_DECREF(raw);
-    return res;
-}
-
-static PyObject *content_hash(const char *data, uint32_t lo, uint32_t hi) {
-    PyObject *b = PyBytes_FromStringAndSize(data + lo, (Py_ssize_t)(hi - lo));
-    if (!b) return NULL;
-    PyObject *res = PyObject_CallOneArg(h_content_hash, b);
-    Py_DECREF(b);
-    return res;
+    size_t len;
+    const char *p = text_of(data, node, &len);
+    return docstring_text(p, len);
 }
 
 typedef struct {
@@ -1060,9 +1220,9 @@ static PyObject *configure(PyObject *Py_UNUSED(module), PyObject *args) {
                      TREE_SITTER_MIN_COMPATIBLE_LANGUAGE_VERSION, TREE_SITTER_LANGUAGE_VERSION);
         return NULL;
     }
-    static const char *names[] = {"docstring", "one_line", "normalize", "content_hash", "decorator", "no_space"};
-    PyObject **slots[] = {&h_docstring, &h_one_line, &h_normalize, &h_content_hash, &h_decorator, &h_no_space};
-    for (int i = 0; i < 6; i++) {
+    static const char *names[] = {"docstring", "one_line", "normalize", "decorator", "no_space"};
+    PyObject **slots[] = {&h_docstring, &h_one_line, &h_normalize, &h_decorator, &h_no_space};
+    for (int i = 0; i < 5; i++) {
         PyObject *fn = PyDict_GetItemString(helpers, names[i]);
         if (!fn || !PyCallable_Check(fn)) {
             PyErr_Format(PyExc_ValueError, "helper %s missing", names[i]);
