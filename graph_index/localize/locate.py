@@ -13,6 +13,7 @@ from graph_index.localize.models import FileHit, FunctionHit, Localization
 from graph_index.localize.scoring import (
     Evidence,
     Weights,
+    callee_evidence,
     combine,
     file_kind_factor,
     file_multipliers,
@@ -40,6 +41,8 @@ LEXICAL_FUNCTIONS = 400
 SEED_FILES = 5
 SEED_FUNCTIONS = 5
 CANDIDATE_FILES_FOR_FUNCTIONS = 10
+CALLEE_MIN_WEIGHT = 0.3
+"""Identifier evidence a named function needs before its callees count (bounds lookups)."""
 
 
 def _words(terms: list[str], surface: dict[str, str], limit: int = 8) -> list[str]:
@@ -48,6 +51,19 @@ def _words(terms: list[str], surface: dict[str, str], limit: int = 8) -> list[st
 
 def _path_of(symbol_id: str) -> str:
     return symbol_id.split(":", 1)[0]
+
+
+def _named_functions(
+    ident: list[Evidence], definitions: dict[str, list[Symbol]], access: RepoAccess
+) -> tuple[dict[str, float], dict[str, set[str]]]:
+    """Functions the issue names clearly enough (one of few definitions of a deliberate name),
+    with what each calls."""
+    kind = {d.id: d.kind for defs in definitions.values() for d in defs}
+    named: dict[str, float] = {}
+    for e in ident:
+        if ":" in e.target and kind.get(e.target, "class") != "class" and e.weight >= CALLEE_MIN_WEIGHT:
+            named[e.target] = max(named.get(e.target, 0.0), e.weight)
+    return named, {sid: access.callees(sid) for sid in named}
 
 
 def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights: Weights | None = None) -> Localization:
@@ -118,7 +134,8 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     ev += module_evidence(sig.dotted, modules)
     frames = frame_evidence(sig.frames, files, symbols_of, nested_of)
     ident = identifier_evidence({k: v for k, v in strongest}, definitions)
-    ev += [e for e in frames + ident + test_ev if e.target in file_set]
+    callee_ev = callee_evidence(*_named_functions(ident, definitions, access)) if w.callee or w.func_callee else []
+    ev += [e for e in frames + ident + test_ev + callee_ev if e.target in file_set]
     fmul = file_multipliers(w)
     mentioned = {e.target for e in ev if e.kind in ("path", "module")}
     first = combine(ev, fmul, w.caps)
@@ -138,7 +155,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     kinds: dict[str, str] = {}
     fev: list[Evidence] = []
     fev += lexical_evidence(lex_funcs)
-    for e in frames + ident + test_ev:
+    for e in frames + ident + test_ev + callee_ev:
         if e.target not in file_set:
             fev.append(e)
     for d_list in definitions.values():

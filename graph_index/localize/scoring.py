@@ -28,6 +28,8 @@ class Weights:
     neighbour: float = 0.0
     """Import neighbours of strong files; 0 by default: on the tuning split it only promoted hub modules."""
     test_link: float = 0.8
+    callee: float = 0.5
+    """Functions the issue names lend weight to the functions they call in other files."""
     # Functions
     func_lexical: float = 1.0
     func_file_prior: float = 1.0
@@ -35,6 +37,7 @@ class Weights:
     func_frame: float = 0.8
     func_neighbour: float = 0.0
     func_local: float = 0.3
+    func_callee: float = 0.3
     """In-file BM25 over the names, signatures and docstrings of the ranked files' functions."""
     # Per-kind caps on summed evidence weight, before the kind's multiplier.
     caps: Mapping[str, float] = field(
@@ -154,6 +157,23 @@ def identifier_evidence(
     return out
 
 
+def callee_evidence(named: Mapping[str, float], callees: Mapping[str, Iterable[str]]) -> list[Evidence]:
+    """A function the issue names is often where the reporter entered the code, not where the
+    fault is: the functions it calls in other files (and their files) share its weight."""
+    out = []
+    for src, weight in sorted(named.items()):
+        path = src.split(":", 1)[0]
+        targets = sorted({t for t in callees.get(src, ()) if ":" in t and t.split(":", 1)[0] != path})
+        if not targets:
+            continue
+        share = weight / math.sqrt(len(targets))
+        for t in targets:
+            note = f"called by `{src.split(':', 1)[1]}` named in the issue"
+            out.append(Evidence(t.split(":", 1)[0], "callee", share, note))
+            out.append(Evidence(t, "callee", share, note))
+    return out
+
+
 def module_evidence(dotted: Iterable[str], module_path: Mapping[str, str]) -> list[Evidence]:
     """Dotted names whose longest module prefix is a repository module."""
     out = []
@@ -199,6 +219,7 @@ def file_multipliers(w: Weights) -> dict[str, float]:
         "identifier": w.identifier,
         "neighbour": w.neighbour,
         "test": w.test_link,
+        "callee": w.callee,
     }
 
 
@@ -211,6 +232,7 @@ def func_multipliers(w: Weights) -> dict[str, float]:
         "neighbour": w.func_neighbour,
         "local": w.func_local,
         "test": w.test_link,
+        "callee": w.func_callee,
     }
 
 

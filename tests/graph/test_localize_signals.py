@@ -6,7 +6,12 @@ from __future__ import annotations
 from graph_index.localize.access import ViewAccess
 from graph_index.localize.issue import Frame, extract, without_listings
 from graph_index.localize.locate import localize_with
-from graph_index.localize.scoring import frame_evidence, nested_frame_function
+from graph_index.localize.scoring import (
+    Weights,
+    callee_evidence,
+    frame_evidence,
+    nested_frame_function,
+)
 from graph_index.localize.view import RepoView, Symbol
 
 PIP_LIST = """\
@@ -124,3 +129,38 @@ def test_search_query_spells_flags_as_code_does() -> None:
     terms = search_query("`pytest --collect-only` has no short form; see -m and --msg-template", limit=8).split()
     assert terms[:4] == ["collect_only", "collectonly", "msg_template", "msgtemplate"]
     assert "non_empty" not in search_query("a list - non-empty - fails")
+
+
+def test_callee_evidence_shares_a_named_functions_weight_with_what_it_calls_elsewhere() -> None:
+    named = {"shop/cart.py:Cart.total": 0.8}
+    callees = {"shop/cart.py:Cart.total": {"shop/pricing.py:apply_discount", "shop/tax.py:vat", "shop/cart.py:Cart.lines", "?len"}}
+    ev = callee_evidence(named, callees)
+    targets = {e.target: e.weight for e in ev}
+    # Same-file callees and unresolved calls add nothing; two callees elsewhere share 0.8.
+    assert set(targets) == {"shop/pricing.py", "shop/pricing.py:apply_discount", "shop/tax.py", "shop/tax.py:vat"}
+    assert all(abs(w - 0.8 / 2**0.5) < 1e-9 for w in targets.values())
+    assert all(e.kind == "callee" for e in ev)
+
+
+def test_localize_follows_a_named_function_into_the_file_it_calls() -> None:
+    # `Cart.total` is named and calls `apply_discount`: pricing.py ranks through the call alone.
+    view = RepoView(
+        files={"shop/cart.py": "cart", "shop/pricing.py": "pricing", "shop/render.py": "render"},
+        symbols={
+            s.id: s
+            for s in (
+                Symbol("shop/cart.py:Cart.total", "shop/cart.py", "Cart.total", "total", "method", 2, 3, "def total(self)"),
+                Symbol("shop/pricing.py:apply_discount", "shop/pricing.py", "apply_discount", "apply_discount", "function", 1, 2,
+                       "def apply_discount(total, code)"),
+                Symbol("shop/render.py:render_receipt", "shop/render.py", "render_receipt", "render_receipt", "function", 1, 2,
+                       "def render_receipt(cart)"),
+            )
+        },
+        calls={"shop/cart.py:Cart.total": {"shop/pricing.py:apply_discount"}},
+    )
+    text = "`Cart.total` returns a negative amount"
+    on = localize_with(ViewAccess(view), text, top_k=3)
+    assert [f.path for f in on.files][:2] == ["shop/cart.py", "shop/pricing.py"]
+    assert "called by `Cart.total` named in the issue" in on.files[1].evidence
+    off = localize_with(ViewAccess(view), text, top_k=3, weights=Weights(callee=0.0, func_callee=0.0))
+    assert [f.path for f in off.files] == ["shop/cart.py"]
