@@ -25,7 +25,7 @@ from graph_index.models import EdgeKind
 FULLTEXT_INDEX = "orch_code_terms"
 FULLTEXT_PROPERTY = "t_set"
 """Lucene only finds candidates, so it indexes one field per node: the distinct tokens of its
-four searchable columns (`units.term_set`). Four fields with every repeat cost sympy's first
+four searchable columns (`t_set`, see `units._row`). Four fields with every repeat cost sympy's first
 index ~2 s more server CPU; the columns themselves stay on the node for counting."""
 RETIRED = ("orch_code_text",)
 """Indexes earlier versions created and nothing reads any more (dropping them is idempotent)."""

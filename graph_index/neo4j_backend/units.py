@@ -47,12 +47,6 @@ def sym_columns(sym_row: tuple) -> tuple[str, str, str, str]:
     return fts.column_text(name), fts.column_text(qualname), fts.column_text(doc), fts.column_text(terms)
 
 
-def term_set(cols: tuple[str, ...]) -> str:
-    """The distinct tokens of a symbol's columns, one space apart: what Lucene indexes to find
-    search candidates (the columns are counted on the server)."""
-    return " ".join(sorted({t for c in cols for t in c.split()}))
-
-
 def blob_tokens(syms: list[tuple]) -> int:
     """Tokens over all searchable columns of a file content's symbols (FTS5's document lengths)."""
     return columns_tokens([sym_columns(s) for s in syms])
@@ -90,6 +84,9 @@ def endpoint_anchors(groups: dict[int, list[tuple]], known: set[str] | dict[str,
 
 def _row(node: Node, unit: str, repo: str, idx: int, sha: str, cols: tuple[str, ...] | None,
          sym: tuple | None) -> dict[str, Any]:
+    """A `Code` row; a symbol's also carries its searchable columns and, for Lucene, their
+    distinct tokens one space apart (`t_set`: Lucene only finds candidates, the server counts
+    instances in the columns)."""
     # Not `node.to_dict()`: dataclasses.asdict deep-copies and was a quarter of sympy's materialization.
     props: dict[str, Any] = {f: getattr(node, f) for f in NODE_FIELDS}
     props["kind"] = node.kind.value
@@ -97,10 +94,10 @@ def _row(node: Node, unit: str, repo: str, idx: int, sha: str, cols: tuple[str, 
     if sym is not None and cols is not None:
         props["sname"], props["squal"] = sym[1], sym[2]
         props["t_name"], props["t_qual"], props["t_doc"], props["t_body"] = cols
-        props["ntok"] = sum(len(c.split()) for c in cols)
-        terms = term_set(cols)
-        if terms:
-            props["t_set"] = terms
+        tokens = [c.split() for c in cols]
+        props["ntok"] = sum(len(t) for t in tokens)
+        if props["ntok"]:
+            props["t_set"] = " ".join(sorted(set().union(*tokens)))
     return {"label": str(node.kind).capitalize(), "props": props}
 
 
