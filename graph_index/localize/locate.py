@@ -8,7 +8,7 @@ import structlog
 
 from graph_index.localize.access import RepoAccess
 from graph_index.localize.bm25 import BM25
-from graph_index.localize.issue import IN_BACKTICKS, extract, without_listings
+from graph_index.localize.issue import IN_BACKTICKS, Frame, extract, without_listings
 from graph_index.localize.models import FileHit, FunctionHit, Localization
 from graph_index.localize.scoring import (
     Evidence,
@@ -42,6 +42,8 @@ SEED_FILES = 5
 SEED_FUNCTIONS = 5
 CANDIDATE_FILES_FOR_FUNCTIONS = 10
 CALLEE_MIN_WEIGHT = 0.3
+MOVED_FRAME_MAX_FILES = 3
+"""A moved frame's function name must pin down this few files to count."""
 """Identifier evidence a named function needs before its callees count (bounds lookups)."""
 
 
@@ -64,6 +66,26 @@ def _named_functions(
         if ":" in e.target and kind.get(e.target, "class") != "class" and e.weight >= CALLEE_MIN_WEIGHT:
             named[e.target] = max(named.get(e.target, 0.0), e.weight)
     return named, {sid: access.callees(sid) for sid in named}
+
+
+def _moved_frames(frames: list[Frame], files: list[str], access: RepoAccess) -> dict[int, list[Symbol]]:
+    """Frames inside one of the project's packages whose file the repository no longer has
+    -> the functions of the name they give."""
+    packages = {
+        parts[-2]
+        for parts in (f.split("/") for f in files if f.endswith("/__init__.py"))
+        if len(parts) == 2 or (len(parts) == 3 and parts[0] in ("src", "lib"))
+    }
+    out: dict[int, list[Symbol]] = {}
+    for fr in frames:
+        if not fr.function or suffix_matches(fr.path, files):
+            continue
+        if not any(part in packages for part in fr.path.split("/")[:-1]):
+            continue
+        defs = [d for d in access.definitions(fr.function) if d.kind != "class"]
+        if defs and len({d.path for d in defs}) <= MOVED_FRAME_MAX_FILES:
+            out[fr.index] = defs
+    return out
 
 
 def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights: Weights | None = None) -> Localization:
@@ -132,7 +154,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     ev += lexical_evidence(lex_files)
     ev += path_evidence(sig.paths, files)
     ev += module_evidence(sig.dotted, modules)
-    frames = frame_evidence(sig.frames, files, symbols_of, nested_of)
+    frames = frame_evidence(sig.frames, files, symbols_of, nested_of, _moved_frames(sig.frames, files, access))
     ident = identifier_evidence({k: v for k, v in strongest}, definitions)
     callee_ev = callee_evidence(*_named_functions(ident, definitions, access)) if w.callee or w.func_callee else []
     ev += [e for e in frames + ident + test_ev + callee_ev if e.target in file_set]

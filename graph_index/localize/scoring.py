@@ -88,18 +88,31 @@ def frame_evidence(
     files: Sequence[str],
     symbols_of: Mapping[str, Sequence[Symbol]],
     nested_of: Mapping[str, Sequence[Symbol]] | None = None,
+    moved: Mapping[int, Sequence[Symbol]] | None = None,
 ) -> list[Evidence]:
     """Stack-trace frames inside the repository. Deeper frames weigh more (the raise site and
     its callers are where fixes land); the frame's line picks the enclosing function. A frame
     that names a function nested in another (`in generate`, a closure of a method) and whose
     line falls inside it points at that nested function (`nested_of`: path -> nested
-    definitions), the unit a fix inside it edits."""
+    definitions), the unit a fix inside it edits. A frame in the project's package whose file
+    is gone (moved or renamed since the report) counts through the definitions of the function
+    it names (`moved`: frame index -> those definitions), shared between their files."""
     out = []
+    moved = moved or {}
     inside = [(fr, suffix_matches(fr.path, files)) for fr in frames]
-    inside = [(fr, found[0]) for fr, found in inside if len(found) == 1]
+    inside = [(fr, found[0] if len(found) == 1 else None) for fr, found in inside if len(found) == 1 or moved.get(fr.index)]
     n = len(inside)
     for rank, (fr, path) in enumerate(inside):
         w = 0.3 + 0.7 * ((rank + 1) / n) ** 2
+        if path is None:
+            defs = moved[fr.index]
+            paths = sorted({d.path for d in defs})
+            note = f"traceback frame {fr.path.rsplit('/', 1)[-1]}:{fr.line} in {fr.function} (file moved)"
+            for p in paths:
+                out.append(Evidence(p, "frame", w / len(paths), note))
+            for d in defs:
+                out.append(Evidence(d.id, "frame", w / len(paths), note))
+            continue
         where = f"{path}:{fr.line}" + (f" in {fr.function}" if fr.function else "")
         out.append(Evidence(path, "frame", w, f"traceback frame {where}"))
         enclosing = [

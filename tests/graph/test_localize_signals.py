@@ -1,5 +1,6 @@
 """Localization's newer evidence kinds, on literal data: environment listings left out of the
-issue, IPython tracebacks, frames that name nested functions."""
+issue, IPython tracebacks, frames that name nested functions or point into moved files, flags in
+the search query, callees of named functions."""
 
 from __future__ import annotations
 
@@ -164,3 +165,30 @@ def test_localize_follows_a_named_function_into_the_file_it_calls() -> None:
     assert "called by `Cart.total` named in the issue" in on.files[1].evidence
     off = localize_with(ViewAccess(view), text, top_k=3, weights=Weights(callee=0.0, func_callee=0.0))
     assert [f.path for f in off.files] == ["shop/cart.py"]
+
+
+def test_frame_in_a_moved_file_counts_through_the_function_it_names() -> None:
+    view = RepoView(
+        files={"shop/__init__.py": "", "shop/_oldcart.py": "cart", "shop/render.py": "render"},
+        symbols={
+            s.id: s
+            for s in (
+                Symbol("shop/_oldcart.py:Cart.lookup", "shop/_oldcart.py", "Cart.lookup", "lookup", "method", 1, 9, "def lookup(self, key)"),
+                Symbol("shop/render.py:render", "shop/render.py", "render", "render", "function", 1, 9, "def render(cart)"),
+            )
+        },
+    )
+    text = (
+        "Traceback (most recent call last):\n"
+        '  File "/venv/site-packages/shop/render.py", line 3, in render\n'
+        '  File "/venv/site-packages/shop/_cart.py", line 7, in lookup\n'
+        '  File "/venv/site-packages/numpy/core/fromnumeric.py", line 7, in lookup\n'
+        "KeyError: 'x'\n"
+    )
+    loc = localize_with(ViewAccess(view), text, top_k=3)
+    # `shop/_cart.py` is gone; its frame (the deeper one) finds `lookup` in the file that has it now.
+    assert loc.files[0].path == "shop/_oldcart.py"
+    assert loc.functions[0].id == "shop/_oldcart.py:Cart.lookup"
+    assert any("(file moved)" in e for e in loc.functions[0].evidence)
+    # A frame outside the project's packages (numpy) is not taken for a moved file.
+    assert not any("fromnumeric" in e for f in loc.files for e in f.evidence)
