@@ -8,7 +8,7 @@ import hashlib
 import os
 import stat
 import subprocess
-import threading
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,19 +92,13 @@ def read_commit_blobs(repo: Path, shas: Iterable[str]) -> Iterator[tuple[str, by
     shas = list(shas)
     if not shas:
         return
-    proc = subprocess.Popen(
-        ["git", "-C", str(repo), "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-
-    def feed() -> None:
-        try:
-            proc.stdin.write("".join(s + "\n" for s in shas).encode())  # type: ignore[union-attr]
-        finally:
-            proc.stdin.close()  # type: ignore[union-attr]
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
+    # The request goes in as a file, not a pipe: a parse pool forked while a pipe to git's stdin
+    # was open kept its write end, so git never saw the end of its input and the index hung.
+    with tempfile.TemporaryFile() as request:
+        request.write("".join(s + "\n" for s in shas).encode())
+        request.seek(0)
+        proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"], stdin=request, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
     try:
         for sha in shas:
             header = proc.stdout.readline().split()
@@ -115,7 +109,6 @@ def read_commit_blobs(repo: Path, shas: Iterable[str]) -> Iterator[tuple[str, by
             proc.stdout.read(1)
             yield sha, data
     finally:
-        writer.join()
         proc.stdout.close()
         proc.wait()
 
