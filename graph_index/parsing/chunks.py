@@ -72,8 +72,11 @@ def chunk_key(piece: bytes, kind: int = TOP) -> str:
 
 def _cuts(data: bytes, lo: int, hi: int, indent: bytes) -> list[int]:
     """Line starts in (lo, hi) where a definition at `indent` begins; a decorator's definition
-    stays with it, and a line continued by a backslash is no statement's start."""
+    stays with it, and a line continued by a backslash is no statement's start. A line after an
+    odd number of triple quotes is most likely inside a string (source held in a test, say): not
+    cut there, as the piece before would fail and send its whole file to whole-file extraction."""
     cuts: list[int] = []
+    last = lo
     pending_decorator = data.startswith(indent + b"@", lo)
     for m in _cut_at(indent).finditer(data, lo, hi):
         pos = m.start() + 1
@@ -83,7 +86,10 @@ def _cuts(data: bytes, lo: int, hi: int, indent: bytes) -> list[int]:
             continue
         if data[pos - 2 : pos - 1] == b"\\" or data[pos - 3 : pos - 1] == b"\\\r":
             continue
+        if data.count(b'"""', last, pos) % 2 or data.count(b"'''", last, pos) % 2:
+            continue
         cuts.append(pos)
+        last = pos
         pending_decorator = is_decorator
     return cuts
 
@@ -202,16 +208,24 @@ def _combine(parts: list[tuple[tuple, int, int]]) -> tuple[list[tuple], list[lis
                 seen[qual] = 1
             symbols.append((kind, name, qual, parent, first + offset, last + offset, sig, doc, chash, terms))
             quals.append(qual)
+    # Only refs of symbols several parts share (the module; the class, in a class) can repeat
+    # across parts: each part's own were deduplicated by its extraction.
+    shared = 1 if any(stand_in for _, _, stand_in in parts) else 0
     phases: list[list[tuple]] = [[] for _ in range(6)]
     refs: set[tuple] = set()
     for phase in range(6):
         out = phases[phase]
+        append = out.append
         for (entry, offset, _stand_in), (base, stand_in) in zip(parts, maps, strict=True):
             for src, kind, target, name, alias, at in entry[3 + phase]:
-                key = (0 if src == 0 else 1 if src <= stand_in else src + base, kind, target, name, alias)
+                src = 0 if src == 0 else 1 if src <= stand_in else src + base
+                if src > shared:
+                    append((src, kind, target, name, alias, at + offset))
+                    continue
+                key = (src, kind, target, name, alias)
                 if key not in refs:  # the first in whole-extraction order keeps its line
                     refs.add(key)
-                    out.append((*key, at + offset))
+                    append((*key, at + offset))
     return symbols, phases
 
 

@@ -104,6 +104,9 @@ def cases() -> dict[str, bytes]:
         "starts with a def": b"def a():\n    return b()\n\n\ndef b():\n    return a()\n",
         "starts with a decorator": b"@dec\ndef a():\n    pass\n@dec\nclass B:\n    x: int\n",
         "def inside a string at column 0": b'X = """\ndef inside():\n    pass\n"""\n\n\ndef outside():\n    pass\n',
+        "def inside a string the quote count misses": (
+            b'# a comment with """ in it\nX = """\ndef inside():\n    pass\n"""\n\n\ndef outside():\n    pass\n'
+        ),
         "def inside brackets at column 0": b"X = [\n1,\n]\nY = (\n    2,\n)\ndef f():\n    return X\n",
         "unbalanced bracket": b"X = foo(\n\ndef f():\n    pass\n\ndef g():\n    pass\n",
         "syntax error in a definition": b"def f(:\n    pass\n\n\ndef g():\n    return h()\n",
@@ -169,10 +172,13 @@ def test_the_tricky_file_is_cut_and_merged_not_extracted_whole() -> None:
     assert [kind for *_, kind in found].count(chunks.MEMBER) == 4
     _rows, new = chunks.chunked_rows(TRICKY)
     assert len(new) == len(found) and not any(entry[0] for entry in new.values())
-    for name in ("def inside a string at column 0", "unbalanced bracket", "syntax error in a definition"):
+    for name in ("def inside a string the quote count misses", "unbalanced bracket", "syntax error in a definition"):
         _rows, new = chunks.chunked_rows(cases()[name])
         assert any(entry[0] for entry in new.values()), name
     assert len(chunks.split(cases()["backslash continuation"])) == 2  # no cut after the backslash
+    data = cases()["def inside a string at column 0"]
+    assert chunks.split(data) == [0, data.index(b"def outside")]  # nor after an odd '"""'
+    assert len(chunks.pieces(cases()["member def inside a string at the body's indentation"])) == 2
 
 
 def test_an_edit_re_extracts_only_the_chunks_it_touched() -> None:
