@@ -336,3 +336,26 @@ def test_build_is_cached_by_source(monkeypatch: pytest.MonkeyPatch) -> None:
     first = native.build()
     assert first.exists() and native.build() == first
     assert first.parent == native.cache_dir()
+
+
+def test_concurrent_first_builds_compile_once(tmp_path: Path) -> None:
+    """Two processes needing the module at once with an empty cache: one compiles under the lock,
+    the other waits and loads the same file; nothing half-written is left behind."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, native.ENV_CACHE: str(tmp_path), native.ENV_SWITCH: "require"}
+    code = (
+        "from graph_index.parsing.python import native_extractor as n, extract_rows_python as p\n"
+        "m = n(); src = open('graph_index/parsing/chunks.py', 'rb').read()\n"
+        "assert m.extract_rows(src) == p(src); print(m.__file__)"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [proc.communicate(timeout=300)[0].strip().splitlines() for proc in procs]
+    assert all(proc.returncode == 0 for proc in procs)
+    assert sum("compiling the native extractor" in line for out in outputs for line in out) == 1
+    paths = {out[-1] for out in outputs}
+    assert len(paths) == 1
+    built = sorted(p.name for p in tmp_path.iterdir() if p.name != "build.lock")
+    assert built == [Path(paths.pop()).name]
