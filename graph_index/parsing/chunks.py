@@ -24,6 +24,7 @@ import functools
 import hashlib
 import marshal
 import re
+import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -42,6 +43,11 @@ _BODY_LINE = re.compile(rb"\n([ \t]*)(?=[^ \t\r\n#])")
 _CLASS_LINE = re.compile(rb"^(?:(?:async[ \t]+)?def|class)[ \t]", re.M)
 MIN_CHUNKS = 2
 """Files cut into fewer pieces are extracted whole: there is nothing to reuse within them."""
+CLASS_SPLIT = 4096
+"""Classes smaller than this are not cut into members."""
+GROUP_ALONE = 1024
+GROUP_ONE_IN = 4
+"""Pieces: definitions of GROUP_ALONE bytes or more alone, smaller ones about GROUP_ONE_IN together."""
 TOP, HEAD, MEMBER = 0, 1, 2
 """Piece kinds: a top-level chunk; a class chunk's head (decorators, class line, body up to the
 first member); a member of that class (a method, nested class or decorated one)."""
@@ -128,19 +134,46 @@ def _outside(indent: bytes) -> re.Pattern[bytes]:
     return re.compile(rb"\n(?!" + re.escape(indent) + rb"|[ \t]*(?:#|\r?\n|\r?$))")
 
 
+def _group(data: bytes, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Consecutive spans joined into pieces of a few: each extraction has a fixed cost, so tiny
+    pieces cost more than they save. A piece ends after a span of GROUP_ALONE bytes or more,
+    before one, or after a span whose content hash says so: ends depend on content near them
+    only, so an edit moves no end but its own span's, and the pieces around it stay the same."""
+    out: list[tuple[int, int]] = []
+    view = memoryview(data)
+    start = -1
+    for i, (lo, hi) in enumerate(spans):
+        if start < 0:
+            start = lo
+        last = i + 1 == len(spans)
+        if (
+            last
+            or hi - lo >= GROUP_ALONE
+            or spans[i + 1][1] - spans[i + 1][0] >= GROUP_ALONE
+            or zlib.crc32(view[lo:hi]) % GROUP_ONE_IN == 0
+        ):
+            out.append((start, hi))
+            start = -1
+    return out
+
+
 def pieces(data: bytes) -> list[tuple[int, int, int]]:
     """(start, end, kind) of the pieces `chunked_rows` extracts, in document order."""
     starts = split(data)
     bounds = [*starts[1:], len(data)]
     out: list[tuple[int, int, int]] = []
+    run: list[tuple[int, int]] = []
     for lo, hi in zip(starts, bounds, strict=True):
-        members = _members(data, lo, hi)
+        members = _members(data, lo, hi) if hi - lo >= CLASS_SPLIT else []
         if not members:
-            out.append((lo, hi, TOP))
+            run.append((lo, hi))
             continue
+        out.extend((a, b, TOP) for a, b in _group(data, run))
+        run = []
         out.append((lo, members[0], HEAD))
         ends = [*members[1:], hi]
-        out.extend((a, b, MEMBER) for a, b in zip(members, ends, strict=True))
+        out.extend((a, b, MEMBER) for a, b in _group(data, list(zip(members, ends, strict=True))))
+    out.extend((a, b, TOP) for a, b in _group(data, run))
     return out
 
 
@@ -151,26 +184,29 @@ def extract_chunk(chunk: bytes) -> tuple:
     errors, _lines, _package, syms, refs = python.extract_rows(text + _SENTINEL)
     if errors:
         return _FAILED
-    phases: list[list[tuple]] = [[] for _ in range(6)]
-    phase = 0
-    for ref in refs:
-        src, kind, target = ref[0], ref[1], ref[2]
-        if phase == 0 and kind == "call":
-            phase = 1
-        if phase == 1 and kind == "call" and target == _SENTINEL_CALL and src == 0:
-            phase = 2
-            continue
-        if phase == 2 and kind == "reference" and target == _SENTINEL_TYPE and src == 0:
-            phase = 3
-            continue
-        if phase == 3 and kind != "reference":
-            phase = 4
-        if phase == 4 and kind == "import":
-            phase = 5
-        if kind not in _PHASE_KINDS[phase]:
+    # The sentinels sit on the two lines after the text, so their rows are known exactly and
+    # found by `index`; the few refs around them are checked by kind.
+    line = text.count(b"\n") + 1
+    try:
+        call = refs.index((0, "call", _SENTINEL_CALL, _SENTINEL_CALL, "", line))
+        note = refs.index((0, "reference", _SENTINEL_TYPE, _SENTINEL_TYPE, "", line + 1), call)
+    except ValueError:
+        return _FAILED
+    first_call = 0
+    while refs[first_call][1] != "call":
+        first_call += 1
+    assign = note + 1
+    while assign < len(refs) and refs[assign][1] == "reference":
+        assign += 1
+    imports = assign
+    while imports < len(refs) and refs[imports][1] == "assign":
+        imports += 1
+    phases = (refs[:first_call], refs[first_call:call], refs[call + 1 : note], refs[note + 1 : assign],
+              refs[assign:imports], refs[imports:])
+    for phase, kinds in zip(phases, _PHASE_KINDS, strict=True):
+        if phase and (phase[0][1] not in kinds or phase[-1][1] not in kinds):
             return _FAILED  # not the phase order this merge knows: extract the file whole
-        phases[phase].append(ref)
-    if phase < 3:
+    if any(ref[1] != "import" for ref in phases[5]):
         return _FAILED
     return (0, syms[0][7], syms[1:], *phases)
 

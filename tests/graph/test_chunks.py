@@ -157,14 +157,24 @@ def cases() -> dict[str, bytes]:
     return out
 
 
+@pytest.fixture
+def fine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every definition its own piece and every class cut into members, however small."""
+    monkeypatch.setattr(chunks, "CLASS_SPLIT", 0)
+    monkeypatch.setattr(chunks, "GROUP_ONE_IN", 1)
+
+
+@pytest.mark.parametrize("granularity", ["fine", "default"])
 @pytest.mark.parametrize("name", list(cases()))
-def test_chunked_rows_equal_whole_file_rows(name: str) -> None:
+def test_chunked_rows_equal_whole_file_rows(name: str, granularity: str, request: pytest.FixtureRequest) -> None:
+    if granularity == "fine":
+        request.getfixturevalue("fine")
     data = cases()[name]
     rows, _new = chunks.chunked_rows(data)
     assert rows == python.extract_rows(data)
 
 
-def test_the_tricky_file_is_cut_and_merged_not_extracted_whole() -> None:
+def test_the_tricky_file_is_cut_and_merged_not_extracted_whole(fine: None) -> None:
     # Without this, parity could hold only because every case fell back to whole-file extraction.
     assert len(chunks.split(TRICKY)) == 7
     found = chunks.pieces(TRICKY)
@@ -181,7 +191,7 @@ def test_the_tricky_file_is_cut_and_merged_not_extracted_whole() -> None:
     assert len(chunks.pieces(cases()["member def inside a string at the body's indentation"])) == 2
 
 
-def test_an_edit_re_extracts_only_the_chunks_it_touched() -> None:
+def test_an_edit_re_extracts_only_the_chunks_it_touched(fine: None) -> None:
     _rows, first = chunks.chunked_rows(TRICKY)
     edited = TRICKY.replace(b"await plain(1)", b"await plain(2)\n    await plain(3)")
     rows, new = chunks.chunked_rows(edited, first)
@@ -211,7 +221,19 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
-def test_the_embedded_index_shares_chunks_between_commits(tmp_path: Path) -> None:
+def test_small_definitions_are_grouped_with_ends_that_an_edit_does_not_move() -> None:
+    defs = [b"def f%d(x):\n    return g(x) + %d\n\n\n" % (i, i) for i in range(40)]
+    data = b"import os\n\n\n" + b"".join(defs)
+    found = chunks.pieces(data)
+    assert 3 < len(found) < 30  # grouped, a few definitions a piece
+    assert chunks.chunked_rows(data)[0] == python.extract_rows(data)
+    edited = data.replace(b"return g(x) + 17\n", b"return g(x) + 17 + h(x)\n")
+    keys = set(chunks.piece_keys(data))
+    new = [k for k in chunks.piece_keys(edited) if k not in keys]
+    assert 1 <= len(new) <= 2  # the edited definition's piece (and the one it may join)
+
+
+def test_the_embedded_index_shares_chunks_between_commits(tmp_path: Path, fine: None) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
     _git(repo, "init", "-q")
