@@ -74,7 +74,7 @@ def _moved_frames(frames: list[Frame], files: list[str], access: RepoAccess) -> 
     packages = {
         parts[-2]
         for parts in (f.split("/") for f in files if f.endswith("/__init__.py"))
-        if len(parts) == 2 or (len(parts) == 3 and parts[0] in ("src", "lib"))
+        if (len(parts) == 2 or (len(parts) == 3 and parts[0] in ("src", "lib"))) and not is_test_path(parts[-2] + "/")
     }
     out: dict[int, list[Symbol]] = {}
     for fr in frames:
