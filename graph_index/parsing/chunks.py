@@ -1,21 +1,25 @@
-"""Python extraction by top-level chunks, so a file that changed by small edits re-extracts only
-the definitions that changed.
+"""Python extraction by pieces, so a file changed by small edits re-extracts only the
+definitions that changed (the embedded index keeps every piece's entry, see `indexer.ChunkCache`).
 
 A file is cut, without parsing, before each column-0 line that starts `def`, `async def`, `class`
 or a decorator (a decorator's definition stays with it); what precedes the first is the header.
-Each chunk is extracted on its own through `python.extract_rows` (whichever extractor sits behind
-it) and the chunks' rows merge into exactly the rows of the whole file: symbol indices, parents
+A class of CLASS_SPLIT bytes or more is cut again, at its body's indentation, into its head and
+its members, each member extracted inside a stand-in class (`class _:`); the class's own row is
+rebuilt from its head and its last member. Small definitions share a piece (`_group`).
+
+Each piece is extracted on its own through `python.extract_rows` (whichever extractor sits behind
+it) and the pieces' rows merge into exactly the rows of the whole file: symbol indices, parents
 and lines shifted, qualified names numbered file-wide (`f#2`), the module row rebuilt, refs
 deduplicated file-wide in the whole-file extractor's order. That order is grouped by phase
 (decorators and bases; calls; annotations; isinstance/issubclass class arguments; assignments;
-imports), so each chunk is extracted with a sentinel call and a sentinel annotation appended: they
-come last in their phases, which makes every phase boundary visible in the chunk's refs.
+imports), so each piece is extracted with a sentinel call and a sentinel annotation appended: they
+come last in their phases, which makes every phase boundary visible in the piece's refs.
 
-Any chunk with a syntax error sends the whole file to whole-file extraction: a cut inside a
-string or a bracket leaves an unterminated construct in the chunk before it, so a wrong cut is
-caught, and a file with real errors is extracted as it always was. Cuts after a backslash
-continuation are not made. Chunk entries are plain, picklable tuples keyed by `chunk_key`, so
-a cache can hand them from one file version (or process) to the next.
+A piece with a syntax error sends its class, then its file, to whole extraction: a cut inside a
+string or a bracket leaves an unterminated construct in the piece before it, so a wrong cut is
+caught, and a file with real errors is extracted as it always was. No cut is made after a
+backslash continuation or an odd number of triple quotes, nor in a class below its body's end.
+Parity with whole-file extraction: tests/graph/test_chunks.py, benchmarks/indexing/chunk_parity.py.
 """
 
 from __future__ import annotations
