@@ -12,6 +12,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from graph_index.neo4j_backend.units import (
     endpoint_anchors,
     materialize,
     sym_columns,
+    unit_contents,
     unit_rows,
 )
 from graph_index.neo4j_backend.writer import Pipeline, Writer
@@ -104,9 +106,14 @@ reusing one, so records written by different resolution code are never reused (d
 source, so no one has to remember to bump it)."""
 
 
-def view_graph(repo_name: str, layout: ViewLayout, facts: dict[str, tuple], tracking: bool = False) -> ViewGraph:
+def view_graph(
+    repo_name: str, layout: ViewLayout, facts: dict[str, tuple], tracking: bool = False,
+    languages: dict[str, str] | None = None,
+) -> ViewGraph:
     """The shared, lazily resolving graph of a view, over facts held in memory (with a
-    `TrackingResolver` when `tracking`, which records what each file's resolution read)."""
+    `TrackingResolver` when `tracking`, which records what each file's resolution read).
+    `languages` (path -> language) lets it be built before `facts` is complete: tables load
+    lazily, when a path is first asked for."""
     shas = layout.shas
 
     def load(path: str) -> FileTable | None:
@@ -116,7 +123,9 @@ def view_graph(repo_name: str, layout: ViewLayout, facts: dict[str, tuple], trac
         language, _errors, _lines, package, syms, refs = facts[sha]
         return FileTable(path, language, [Symbol(*r) for r in syms], [Ref(*r) for r in refs], package)
 
-    vg = ViewGraph(repo_name, {p: facts[s][0] for p, s in shas.items()}, load, sha_of=lambda p: shas.get(p, ""),
+    if languages is None:
+        languages = {p: facts[s][0] for p, s in shas.items()}
+    vg = ViewGraph(repo_name, languages, load, sha_of=lambda p: shas.get(p, ""),
                    resolver=TrackingResolver if tracking else Resolver)
     if tracking:
         vg.resolver.extra["code"] = vg._is_code  # type: ignore[attr-defined]
@@ -148,6 +157,72 @@ def resolution_rows(repo: str, plan_reads: dict[str, tuple[list[tuple], str]], u
             "unit": unit, "version": RESOLUTION, "answers": answers, "group": unit_group[unit],
             "reads": zlib.compress(marshal.dumps(keys), 1)}})
     return rows
+
+
+class UnitQueue:
+    """Hands the nodes and anchors of units to the background writer as soon as they are known
+    (file units while their contents are still being parsed): `Code` nodes on the nodes lane,
+    each batch claimed there first; anchors on the graph lane, merged for every unit asked for
+    (also those another indexer is writing, so no anchor is ever created without its name and
+    kind). `finish` marks the units written here done once their nodes and anchors are."""
+
+    def __init__(self, w: Writer, pipe: Pipeline, me: str) -> None:
+        self.w, self.pipe, self.me = w, pipe, me
+        self.ids: dict[str, str] = {}
+        """anchor key -> element id; filled on the graph lane only, read after `pipe.wait`."""
+        self.mine: list[str] = []
+        self.pending: list[str] = []
+        """Units another live indexer claimed: waited for (and taken over) at the end."""
+        self.pending_rows: dict[str, list[dict[str, Any]]] = {}
+        self.asked: set[str] = set()
+        self._anchor_jobs: list[Future] = []
+        self._rows: dict[str, list[dict[str, Any]]] = {}
+        self._anchors: list[list] = []
+        self._size = 0
+
+    def add(self, layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], units: list[str],
+            columns: dict[str, list[tuple[str, ...]]], what: dict[str, tuple[str, ...]]) -> None:
+        units = [u for u in units if u not in self.asked]
+        self.asked.update(units)
+        for unit, rows, anchors in unit_rows(layout, vg, facts, units, columns, what):
+            self._rows[unit] = rows
+            self._anchors += anchors
+            self._size += len(rows)
+            if self._size >= UNIT_BATCH:
+                self.flush()
+
+    def flush(self) -> None:
+        if not self._rows:
+            return
+        anchors, rows = self._anchors, self._rows
+        self._anchors, self._rows, self._size = [], {}, 0
+        self._anchor_jobs.append(self.pipe.submit(self._put_anchors, anchors, lane=GRAPH))
+        self.pipe.submit(self._put_nodes, rows, lane=NODES)
+
+    def _put_anchors(self, anchors: list[list]) -> None:
+        self.ids.update(self.w.put_anchors(anchors))
+
+    def _put_nodes(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        claims = self.w.claim("Unit", list(rows), self.me)
+        self.w.drop_leftovers(claims)
+        self.w.put_nodes([r for u in claims.mine for r in rows[u]])
+        self.mine += claims.mine
+        self.pending += claims.pending
+        for u in claims.pending:
+            self.pending_rows[u] = rows[u]
+
+    def finish(self) -> None:
+        """Mark the units written so far done, after their nodes (this lane) and anchors."""
+        self.flush()
+        jobs = list(self._anchor_jobs)
+
+        def run() -> None:
+            for job in jobs:
+                job.result()
+            mine, self.mine = self.mine, []
+            self.w.finish("Unit", mine)
+
+        self.pipe.submit(run, lane=NODES)
 
 
 @contextlib.contextmanager
@@ -203,19 +278,33 @@ def _index_view(
     binary = 0
     blob_rows: list[dict[str, Any]] = []
     pipe = Pipeline()
+    queue = UnitQueue(w, pipe, uuid.uuid4().hex)
+    # The view as listed (every file parses, in the common case): its file units' nodes go to
+    # the server while the rest is still being parsed.
+    listed = ViewLayout(writer.repo, repo.name, {f.path: f.sha for f in listing.files})
+    listed_languages = {f.path: f.language for f in listing.files}
+    listed_vg = view_graph(repo.name, listed, facts, tracking=True, languages=listed_languages)
+    listed_what = unit_contents(listed)
+    paths_of: dict[str, list[str]] = {}
+    for f in listing.files:
+        paths_of.setdefault(f.sha, []).append(f.path)
     try:
+        parsed: list[str] = []
         for row in parse_files(read(new), len(new), workers):  # type: ignore[arg-type]
             if row is None:
                 binary += 1
                 continue
             blob_rows.append(blob_row(writer.repo, blob_keys[row[0]], row, facts, ntok, columns))
+            parsed += [listed.unit_of_path[p] for p in paths_of[row[0]]]
             if len(blob_rows) >= BLOB_BATCH:  # written while the rest is parsed
                 pipe.submit(w.put_blobs, blob_rows)
-                blob_rows = []
+                queue.add(listed, listed_vg, facts, parsed, columns, listed_what)
+                blob_rows, parsed = [], []
         pipe.submit(w.put_blobs, blob_rows)
+        queue.add(listed, listed_vg, facts, parsed, columns, listed_what)
         phase("parse")
-        return _index_parsed(w, pipe, repo, listing, unique, blob_keys, new, binary, facts, ntok, columns,
-                             index_path, started, phases, phase)
+        return _index_parsed(w, pipe, queue, repo, listing, unique, blob_keys, new, binary, facts, ntok, columns,
+                             index_path, started, phases, phase, (listed, listed_languages, listed_vg, listed_what))
     except BaseException:
         pipe.close()
         with contextlib.suppress(Exception):
@@ -239,14 +328,16 @@ def blob_row(repo: str, key: str, row: tuple, facts: dict[str, tuple], ntok: dic
 
 
 def _index_parsed(
-    w: Writer, pipe: Pipeline, repo: Path, listing: Any, unique: dict[str, Any], blob_keys: dict[str, str],
+    w: Writer, pipe: Pipeline, queue: UnitQueue, repo: Path, listing: Any, unique: dict[str, Any], blob_keys: dict[str, str],
     new: list, binary: int, facts: dict[str, tuple], ntok: dict[str, int],
     columns: dict[str, list[tuple[str, ...]]], index_path: str, started: float,
     phases: dict[str, float], phase: Callable[[str], None],
+    listed: tuple[ViewLayout, dict[str, str], ViewGraph, dict[str, tuple[str, ...]]],
 ) -> tuple[IndexStats, BoundView]:
-    """`index_view` once the new contents are parsed. Writes go through `pipe` (one background
-    thread) while the next rows are computed: blobs and the nodes of the units to write need no
-    resolution, so the server writes them while the view is resolved."""
+    """`index_view` once the new contents are parsed. Writes go through `pipe` (background
+    threads) while the next rows are computed: blobs and the nodes of the units to write need no
+    resolution, so the server writes them while contents are parsed and the view is resolved, and
+    each edge group as soon as it is resolved."""
     writer = w
     stored = w.blob_facts([blob_keys[sha] for sha in unique if sha not in facts])
     for sha in unique:
@@ -292,49 +383,25 @@ def _index_parsed(
     if same:
         found = load_view(writer.conn, writer.repo, repo.name, None, view_key=same[0][0])
         if found is not None:
+            queue.finish()
             pipe.wait()
             phase("reuse_view")
             return finish(found[0], (0, 0))
-    vg = view_graph(repo.name, layout, facts, tracking=True)
+    listed_layout, listed_languages, vg, what = listed
+    if layout.shas != listed_layout.shas or any(facts[sha][0] != listed_languages[p] for p, sha in layout.shas.items()):
+        # Some listed file did not parse (binary): units written early under the listed view's
+        # keys stay unused unless equal to this view's.
+        vg = view_graph(repo.name, layout, facts, tracking=True)
+        what = unit_contents(layout)
     done_units = w.existing("Unit", layout.units(), "done")
     todo = [u for u in layout.units() if done_units.get(u) is not True]
-    me = uuid.uuid4().hex
-    units = w.claim("Unit", todo, me)
     # Two writer lanes, so the server writes on two threads while this process resolves: `Code`
     # nodes on one; anchors, then each edge group as soon as it is resolved, on the other
-    # (relationships join anchors only, never `Code` nodes). Anchors of units another indexer is
-    # writing are merged here too, so none is ever created without its name and kind.
-    pipe.submit(w.drop_leftovers, units, lane=NODES)
-    mine = set(units.mine)
-    node_rows: dict[str, list[dict[str, Any]]] = {}
-    ids: dict[str, str] = {}
-    """anchor key -> element id; filled by the anchor lane only, read here after `pipe.wait`."""
-    anchor_jobs = []
-
-    def put_anchors(rows: list[list]) -> None:
-        ids.update(w.put_anchors(rows))
-
-    rows: list[dict[str, Any]] = []
-    anchors: list[list] = []
-    for unit, unit_nodes, unit_anchors in unit_rows(layout, vg, facts, todo, columns):
-        if unit in mine:
-            rows += unit_nodes
-        else:
-            node_rows[unit] = unit_nodes
-        anchors += unit_anchors
-        if len(rows) >= UNIT_BATCH or len(anchors) >= UNIT_BATCH:
-            pipe.submit(w.put_nodes, rows, lane=NODES)
-            anchor_jobs.append(pipe.submit(put_anchors, anchors, lane=GRAPH))
-            rows, anchors = [], []
-    pipe.submit(w.put_nodes, rows, lane=NODES)
-    anchor_jobs.append(pipe.submit(put_anchors, anchors, lane=GRAPH))
-
-    def finish_units() -> None:
-        for job in anchor_jobs:  # a unit is done when its nodes and its anchors are
-            job.result()
-        w.finish("Unit", units.mine)
-
-    pipe.submit(finish_units, lane=NODES)
+    # (relationships join anchors only, never `Code` nodes).
+    queue.add(layout, vg, facts, todo, columns, what)
+    queue.finish()
+    me = queue.me
+    ids = queue.ids
     phase("queue_units")
     reused, reads_checked = reusable_resolutions(
         w, layout, vg, [u for u in layout.unit_of_path.values() if done_units.get(u) is True])
@@ -378,11 +445,13 @@ def _index_parsed(
     # Units and groups another indexer of this repository is writing right now: wait,
     # and write them here if that indexer dies.
     groups_pending = pending_groups
-    while units.pending or groups_pending:
-        units = w.wait("Unit", units.pending, me)
+    units_pending = queue.pending
+    while units_pending or groups_pending:
+        units = w.wait("Unit", units_pending, me)
         if units.mine:
-            w.put_units(units, [n for u in units.mine for n in node_rows[u]])
+            w.put_units(units, [n for u in units.mine for n in queue.pending_rows[u]])
             w.finish("Unit", units.mine)
+        units_pending = units.pending
         groups = w.wait("Group", groups_pending, me)
         if groups.mine:
             w.put_groups(groups, todo_groups, ids)

@@ -107,7 +107,7 @@ def edge_rows(layout: ViewLayout, edges: list[Edge]) -> list[tuple]:
     return sorted({(anchor(e.src), anchor(e.dst), str(e.kind), e.line) for e in edges})
 
 
-def _unit_nodes(layout: ViewLayout) -> dict[str, tuple[str, ...]]:
+def unit_contents(layout: ViewLayout) -> dict[str, tuple[str, ...]]:
     """unit -> what it holds: ("repo",), ("dir", d) or ("file", path)."""
     out: dict[str, tuple[str, ...]] = {layout.repo_unit: ("repo",)}
     for d in layout.dirs:
@@ -119,12 +119,13 @@ def _unit_nodes(layout: ViewLayout) -> dict[str, tuple[str, ...]]:
 
 def unit_rows(
     layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], units: Iterable[str],
-    columns: dict[str, list[tuple[str, ...]]],
+    columns: dict[str, list[tuple[str, ...]]], what: dict[str, tuple[str, ...]] | None = None,
 ) -> Iterator[tuple[str, list[dict[str, Any]], list[list]]]:
     """(unit, `Code` rows ({label, props}), anchors ([key, id, name, kind])) of each of `units`.
     Node properties need no resolution, so they can be written while edges are resolved.
-    `columns` (sha -> searchable columns of each symbol) is filled for contents it lacks."""
-    what = _unit_nodes(layout)
+    `columns` (sha -> searchable columns of each symbol) is filled for contents it lacks;
+    `what` is `unit_contents(layout)`, when the caller has it."""
+    what = what if what is not None else unit_contents(layout)
     repo = layout.repo
     anchor = layout.anchor
     for unit in units:

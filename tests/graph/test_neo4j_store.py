@@ -393,3 +393,21 @@ def test_a_second_commit_resolves_only_changed_files_and_their_readers(neo4j_ser
     assert g.cypher("MATCH (r:Res {repo: $repo}) RETURN count(r) AS n") == [{"n": 0}]
     g.close()
     emb.close()
+
+
+def test_a_listed_file_that_turns_out_binary_leaves_the_same_graph(neo4j_server, fixture_repo, tmp_path) -> None:
+    """File units are written while contents are still parsed, under the view as listed; a
+    listed file whose content is binary leaves the view, and the graph still equals the
+    embedded store's (the early units are keyed by the listed view's module names)."""
+    repo = fixture_repo("python", with_git=True)
+    (repo / "pkg" / "__init__.py").write_bytes(b"\x00\x01binary\x00")
+    (repo / "pkg" / "zz_binary.py").write_bytes(b"\x00\x02\x00")
+    commit = commit_all(repo, "binary files")
+    g = open_graph(neo_settings(neo4j_server), repo, rebuild=True)
+    stats = g.index(repo, commit)
+    emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo)
+    emb_stats = emb.index(repo, commit)
+    assert (stats.files_total, stats.nodes, stats.edges) == (emb_stats.files_total, emb_stats.nodes, emb_stats.edges)
+    assert dump(g) == dump(emb)
+    g.close()
+    emb.close()
