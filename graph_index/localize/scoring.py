@@ -29,6 +29,8 @@ class Weights:
     """Import neighbours of strong files; 0 by default: on the tuning split it only promoted hub modules."""
     test_link: float = 0.8
     callee: float = 0.5
+    raise_site: float = 0.4
+    """The file of the deepest traceback frame inside the repository, on top of its frame weight."""
     """Functions the issue names lend weight to the functions they call in other files."""
     # Functions
     func_lexical: float = 1.0
@@ -122,6 +124,10 @@ def frame_evidence(
         nested = nested_frame_function(fr, (nested_of or {}).get(path, ()), inner)
         if nested is not None or inner is not None:
             out.append(Evidence((nested or inner).id, "frame", w, f"traceback frame {where}"))  # type: ignore[union-attr]
+        if rank == n - 1:
+            # The raise site: a file with many shallow frames (the plotting driver, the test
+            # runner) otherwise outweighs the one where the exception was raised.
+            out.append(Evidence(path, "raise", 1.0, f"deepest traceback frame {where}"))
     return out
 
 
@@ -233,6 +239,7 @@ def file_multipliers(w: Weights) -> dict[str, float]:
         "neighbour": w.neighbour,
         "test": w.test_link,
         "callee": w.callee,
+        "raise": w.raise_site,
     }
 
 

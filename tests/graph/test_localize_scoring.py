@@ -135,8 +135,10 @@ def test_frame_evidence_weights_deeper_frames_and_finds_enclosing_function() -> 
         ("shop/cart.py:Cart.total", 0.475),
         ("shop/pricing.py", 1.0),  # the raise site
         ("shop/pricing.py:apply_discount", 1.0),
+        ("shop/pricing.py", 1.0),  # and, as the deepest frame, its own "raise" evidence
     ]
     assert ev[2].note == "traceback frame shop/pricing.py:8 in apply_discount"
+    assert [e.kind for e in ev][-1] == "raise"
 
 
 def test_identifier_evidence_specificity() -> None:

@@ -10,6 +10,8 @@ from graph_index.localize.locate import localize_with
 from graph_index.localize.scoring import (
     Weights,
     callee_evidence,
+    combine,
+    file_multipliers,
     frame_evidence,
     nested_frame_function,
 )
@@ -192,3 +194,16 @@ def test_frame_in_a_moved_file_counts_through_the_function_it_names() -> None:
     assert any("(file moved)" in e for e in loc.functions[0].evidence)
     # A frame outside the project's packages (numpy) is not taken for a moved file.
     assert not any("fromnumeric" in e for f in loc.files for e in f.evidence)
+
+
+def test_the_raise_site_file_gets_its_own_evidence() -> None:
+    frames = [Frame("pkg/driver.py", i, "step", i) for i in range(1, 5)] + [Frame("pkg/scales.py", 9, "setup", 4)]
+    ev = frame_evidence(frames, ["pkg/driver.py", "pkg/scales.py"], {})
+    raised = [e for e in ev if e.kind == "raise"]
+    assert [(e.target, e.weight) for e in raised] == [("pkg/scales.py", 1.0)]
+    # Four shallow driver frames outweigh the deepest one as frames; the raise site adds its own.
+    w = Weights()
+    no_raise = combine([e for e in ev if e.kind != "raise"], file_multipliers(w), w.caps)
+    both = combine(ev, file_multipliers(w), w.caps)
+    assert no_raise["pkg/driver.py"] > no_raise["pkg/scales.py"]
+    assert abs(both["pkg/scales.py"] - no_raise["pkg/scales.py"] - w.raise_site) < 1e-9
