@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import marshal
+import sys
 import time
 import uuid
 import zlib
@@ -90,7 +91,8 @@ def _resolution_version() -> str:
     return digest(*(Path(m.__file__).read_text() for m in (resolve, viewgraph, dependencies, units)))  # type: ignore[arg-type]
 
 
-BLOB_BATCH = 500
+SWITCH_INTERVAL_S = 0.0005
+BLOB_BATCH = 100
 """Parsed contents handed to the background writer at a time."""
 UNIT_BATCH = 2_000
 GROUP_BATCH = 10_000
@@ -234,9 +236,15 @@ def _no_cyclic_gc() -> Iterator[None]:
     resolved); collection resumes as before afterwards."""
     enabled = gc.isenabled()
     gc.disable()
+    interval = sys.getswitchinterval()
+    # The writer threads mostly wait on the server; each time an answer arrives they need the
+    # GIL back from the busy parsing/resolving thread, which by default takes up to 5 ms (several
+    # times per transaction).
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         yield
     finally:
+        sys.setswitchinterval(interval)
         if enabled:
             gc.enable()
 
@@ -289,19 +297,17 @@ def _index_view(
     for f in listing.files:
         paths_of.setdefault(f.sha, []).append(f.path)
     try:
-        parsed: list[str] = []
         for row in parse_files(read(new), len(new), workers):  # type: ignore[arg-type]
             if row is None:
                 binary += 1
                 continue
             blob_rows.append(blob_row(writer.repo, blob_keys[row[0]], row, facts, ntok, columns))
-            parsed += [listed.unit_of_path[p] for p in paths_of[row[0]]]
             if len(blob_rows) >= BLOB_BATCH:  # written while the rest is parsed
                 pipe.submit(w.put_blobs, blob_rows)
-                queue.add(listed, listed_vg, facts, parsed, columns, listed_what)
-                blob_rows, parsed = [], []
+                blob_rows = []
+            queue.add(listed, listed_vg, facts, [listed.unit_of_path[p] for p in paths_of[row[0]]], columns,
+                      listed_what)
         pipe.submit(w.put_blobs, blob_rows)
-        queue.add(listed, listed_vg, facts, parsed, columns, listed_what)
         phase("parse")
         return _index_parsed(w, pipe, queue, repo, listing, unique, blob_keys, new, binary, facts, ntok, columns,
                              index_path, started, phases, phase, (listed, listed_languages, listed_vg, listed_what))
