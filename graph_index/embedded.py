@@ -147,8 +147,10 @@ class _StoreChunks:
 class EmbeddedGraph:
     """`CodeGraph` backed by one SQLite file per repository."""
 
-    def __init__(self, store: SqliteStore, repo_path: Path, workers: int | None = None) -> None:
+    def __init__(self, store: SqliteStore, repo_path: Path, workers: int | None = None, *,
+                 pieces: bool = False) -> None:
         self.store = store
+        self.pieces = pieces
         self.repo_path = repo_path
         self.workers = workers
         self._view: _View | None = None
@@ -168,7 +170,7 @@ class EmbeddedGraph:
         """Open (creating when absent) the index of `repo_path`; bind the view of `commit`."""
         repo = Path(repo_path).resolve()
         path = Path(index_path) if index_path else default_index_path(settings, repo)
-        graph = cls(SqliteStore(path, rebuild=rebuild), repo)
+        graph = cls(SqliteStore(path, rebuild=rebuild), repo, pieces=settings.piece_cache == "on")
         if commit is not None:
             sha = resolve_commit(repo, commit)
             view = graph.store.commit_view(sha)
@@ -235,7 +237,7 @@ class EmbeddedGraph:
         # for a whole parse, and an interrupted index keeps what it stored (content-addressed,
         # so the next run simply reuses it).
         batch: list[tuple] = []
-        chunks = _StoreChunks(store)
+        chunks = _StoreChunks(store) if self.pieces else None
         rows = parse_files(read(new), len(new), self.workers, finish=pack_row, chunks=chunks)  # type: ignore[arg-type]
         for row in rows:
             if row is None:
@@ -245,7 +247,7 @@ class EmbeddedGraph:
             if len(batch) >= WRITE_BATCH:
                 ids.update(self._write_blobs(batch, chunks))
                 batch = []
-        if batch or chunks.pending:
+        if batch or (chunks is not None and chunks.pending):
             ids.update(self._write_blobs(batch, chunks))
         files = [(f.path, ids[f.sha]) for f in listing.files if f.sha in ids]
         key = listing.commit or f"worktree:{repo}"
@@ -277,11 +279,12 @@ class EmbeddedGraph:
         log.info("indexed", **{k: v for k, v in stats.to_dict().items() if k != "repo"})
         return stats
 
-    def _write_blobs(self, rows: list[tuple], chunks: _StoreChunks) -> dict[str, int]:
+    def _write_blobs(self, rows: list[tuple], chunks: _StoreChunks | None) -> dict[str, int]:
         self.store.begin()
         try:
             ids = self.store.add_blobs(rows)
-            chunks.flush()
+            if chunks is not None:
+                chunks.flush()
             self.store.commit()
         except BaseException:
             self.store.rollback()

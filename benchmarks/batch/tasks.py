@@ -31,7 +31,11 @@ def index_instance(spec: TaskSpec) -> InstanceResult:
         raise FileNotFoundError(f"{spec.repo} not under {spec.repos_dir}")
     commit = spec.instance["base_commit"]
     # `fresh_index`: this instance gets an index of its own, as an unbatched solve would.
-    index_path = Path(spec.instance_dir) / "index.sqlite" if spec.instance.get("fresh_index") else None
+    index_path = None
+    if spec.instance.get("fresh_index"):
+        index_path = Path(spec.instance_dir) / "index.sqlite"
+        # ...and indexes as an unbatched solve does: without keeping pieces for later commits.
+        settings.graph.piece_cache = "off"
     started, cpu = time.perf_counter(), _cpu()
     graph = open_graph(settings.graph, repo, commit, index_path=index_path)
     try:

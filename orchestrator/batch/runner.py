@@ -118,6 +118,10 @@ def _run(request: BatchRequest, settings: OrchSettings, store: BatchStore, execu
         # Ray sizes itself from the cluster's CPUs when no -j is given; the pool from this machine.
         workers = cfg.workers or (0 if cfg.executor == "ray" else default_workers(settings.harness.cpus, settings.harness.memory))
         executor = make_executor(cfg.executor, workers, ray_address=cfg.ray_address, cpus_per_task=settings.harness.cpus)
+    if settings.graph.piece_cache == "auto":
+        # Instances of one repository share its index: pieces of a definition seen at one commit
+        # spare its extraction at the next.
+        settings = settings.model_copy(update={"graph": settings.graph.model_copy(update={"piece_cache": "on"})})
     settings_json = settings.model_dump(mode="json")
     log.info("batch.start", total=len(request.rows), todo=len(todo), skipped=skipped,
              workers=executor.workers, executor=cfg.executor, spent_usd=round(spent, 4))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -62,7 +63,11 @@ def test_batch_solves_examples_shares_one_index_per_repo_and_reports(tmp_path: P
     record = run_dir / "instances" / "orch-examples__python-pagekit-1"
     assert (record / "trajectory.jsonl").is_file() and (record / "summary.json").is_file()
     # Two repositories, four instances: one graph index file per repository, shared.
-    assert len(list((tmp_path / "index").glob("*.sqlite"))) == 2
+    indexes = sorted((tmp_path / "index").glob("*.sqlite"))
+    assert len(indexes) == 2
+    # Batches keep Python pieces' extraction in the shared index (graph.piece_cache auto -> on).
+    counts = [sqlite3.connect(p).execute("SELECT count(*) FROM chunks").fetchone()[0] for p in indexes]
+    assert sorted(c > 0 for c in counts) == [False, True], counts  # the JavaScript repository has none
 
     report = orch(tmp_path, "batch", "report", "ex", "--json")
     assert report.returncode == 0, report.stderr

@@ -249,7 +249,7 @@ def test_the_embedded_index_shares_chunks_between_commits(tmp_path: Path, fine: 
     second = _git(repo, "rev-parse", "HEAD")
 
     index = tmp_path / "index.sqlite"
-    graph = EmbeddedGraph.open(GraphSettings(), repo, index_path=index)
+    graph = EmbeddedGraph.open(GraphSettings(piece_cache="on"), repo, index_path=index)
     try:
         graph.index(repo, first)
         stored = graph.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
@@ -261,6 +261,25 @@ def test_the_embedded_index_shares_chunks_between_commits(tmp_path: Path, fine: 
         _errors, _lines, _package, syms, refs = python.extract_rows(edited)
         assert graph.store.blob_syms(blob) == [row[:9] for row in syms]
         assert graph.store.blob_refs(blob) == refs
+        assert [n.id for n in graph.symbol("coroutine")] == ["mod.py:coroutine"]
+    finally:
+        graph.close()
+
+
+def test_the_piece_cache_is_off_outside_batches_unless_asked(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "t@example.invalid")
+    _git(repo, "config", "user.name", "t")
+    (repo / "mod.py").write_bytes(TRICKY)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "one")
+    graph = EmbeddedGraph.open(GraphSettings(), repo, index_path=tmp_path / "index.sqlite")
+    try:
+        graph.index(repo, _git(repo, "rev-parse", "HEAD"))
+        # A single index pays no piece extraction and stores no entries (`piece_cache: auto`).
+        assert graph.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0] == 0
         assert [n.id for n in graph.symbol("coroutine")] == ["mod.py:coroutine"]
     finally:
         graph.close()
