@@ -297,11 +297,12 @@ def _index_view(
     for f in listing.files:
         paths_of.setdefault(f.sha, []).append(f.path)
     try:
-        for row in parse_files(read(new), len(new), workers):  # type: ignore[arg-type]
-            if row is None:
+        for parsed in parse_files(read(new), len(new), workers, finish=finish_row):  # type: ignore[arg-type]
+            if parsed is None:
                 binary += 1
                 continue
-            blob_rows.append(blob_row(writer.repo, blob_keys[row[0]], row, facts, ntok, columns))
+            row = parsed[0]
+            blob_rows.append(blob_row(writer.repo, blob_keys[row[0]], parsed, facts, ntok, columns))
             if len(blob_rows) >= BLOB_BATCH:  # written while the rest is parsed
                 pipe.submit(w.put_blobs, blob_rows)
                 blob_rows = []
@@ -320,17 +321,26 @@ def _index_view(
         pipe.close()
 
 
-def blob_row(repo: str, key: str, row: tuple, facts: dict[str, tuple], ntok: dict[str, int],
+def finish_row(row: tuple) -> tuple:
+    """What the parse workers hand back for one content: its extraction row, the searchable
+    columns of its symbols, their token count and the packed facts. Tokenizing and packing there
+    keeps the indexing thread, which consumes results one by one, from holding the parse up."""
+    columns = [sym_columns(s) for s in row[5]]
+    return row, columns, columns_tokens(columns), pack_facts(row)
+
+
+def blob_row(repo: str, key: str, parsed: tuple, facts: dict[str, tuple], ntok: dict[str, int],
              columns: dict[str, list[tuple[str, ...]]]) -> dict[str, Any]:
-    """The `Blob` row of one parsed content; records its facts, columns and token count."""
+    """The `Blob` row of one parsed content (`finish_row`'s result); records its facts, columns
+    and token count."""
+    row, cols, tokens, packed = parsed
     sha, language, errors, lines, package, syms, refs = row
     facts[sha] = (language, errors, lines, package, syms, refs)
-    columns[sha] = [sym_columns(s) for s in syms]
-    ntok[sha] = columns_tokens(columns[sha])
+    columns[sha] = cols
+    ntok[sha] = tokens
     return {"key": key, "props": {
         "repo": repo, "format": FORMAT, "sha": sha, "language": language, "errors": errors, "lines": lines,
-        "package": package, "n_syms": len(syms), "n_refs": stored_uses(refs), "ntok": ntok[sha],
-        "facts": pack_facts(row)}}
+        "package": package, "n_syms": len(syms), "n_refs": stored_uses(refs), "ntok": tokens, "facts": packed}}
 
 
 def _index_parsed(
