@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Protocol
 
 from graph_index.localize.bm25 import BM25
+from graph_index.localize.literals import Hit, scan
 from graph_index.localize.text import tokenize
 from graph_index.localize.view import RepoView, Symbol
 
@@ -57,6 +58,10 @@ class RepoAccess(Protocol):
 
     def lexical_functions(self, issue_text: str, k: int) -> dict[str, float]:
         """BM25 of functions (id -> score), best `k`."""
+        ...
+
+    def literal_hits(self, patterns: list[str]) -> list[Hit]:
+        """Source lines holding any of `patterns` verbatim (empty when that cannot be answered)."""
         ...
 
 
@@ -163,3 +168,6 @@ class ViewAccess:
 
     def lexical_functions(self, issue_text: str, k: int) -> dict[str, float]:
         return _top(self._func_bm25.scores(tokenize(issue_text)), k)  # type: ignore[arg-type]
+
+    def literal_hits(self, patterns: list[str]) -> list[Hit]:
+        return scan(self.view.files, patterns)

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from graph_index.graph import CodeGraph
 from graph_index.localize.issue import extract
+from graph_index.localize.literals import Hit, grep
 from graph_index.localize.text import STOPWORDS, split_identifier
 from graph_index.localize.view import Symbol
 from graph_index.models import EdgeKind, Node, NodeKind, is_unresolved
@@ -211,6 +212,11 @@ class GraphAccess:
             if sym is not None and sym.kind != "class":
                 out[sym.id] = max(out.get(sym.id, 0.0), hit.score)
         return dict(sorted(out.items(), key=lambda kv: -kv[1])[:k])
+
+    def literal_hits(self, patterns: list[str]) -> list[Hit]:
+        # From the repository on disk, not the store: every backend answers alike.
+        root = getattr(self.graph, "repo_path", None)
+        return grep(root, self.graph.commit, patterns, self.files())
 
 
 __all__ = ["GraphAccess", "search_query"]

@@ -9,18 +9,21 @@ import structlog
 from graph_index.localize.access import RepoAccess
 from graph_index.localize.bm25 import BM25
 from graph_index.localize.issue import IN_BACKTICKS, Frame, extract, without_listings
+from graph_index.localize.literals import issue_literals, match_hits
 from graph_index.localize.models import FileHit, FunctionHit, Localization
 from graph_index.localize.scoring import (
     Evidence,
     Weights,
     callee_evidence,
     combine,
+    distinctive_hits,
     file_kind_factor,
     file_multipliers,
     frame_evidence,
     func_multipliers,
     identifier_evidence,
     lexical_evidence,
+    literal_evidence,
     module_evidence,
     neighbour_evidence,
     notes_for,
@@ -146,6 +149,14 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
                     test_ev.append(Evidence(target, "test", 0.5, f"exercised by `{test_name}` named in the issue"))
                     test_ev.append(Evidence(_path_of(target), "test", 0.5, f"exercised by `{test_name}` named in the issue"))
 
+    lit_ev: list[Evidence] = []
+    literals = issue_literals(issue_text) if w.literal or w.func_literal else []
+    if literals:
+        patterns = sorted({p for lit in literals for p in lit.patterns})
+        matched = distinctive_hits(match_hits(literals, access.literal_hits(patterns)))
+        hit_paths = sorted({h.path for hits in matched.values() for h in hits if h.path in file_set})
+        lit_ev = literal_evidence(matched, {p: access.file_symbols(p) for p in hit_paths})
+
     lex_files = access.lexical_files(issue_text, LEXICAL_FILES)
     lex_funcs = access.lexical_functions(issue_text, LEXICAL_FUNCTIONS)
 
@@ -157,7 +168,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     frames = frame_evidence(sig.frames, files, symbols_of, nested_of, _moved_frames(sig.frames, files, access))
     ident = identifier_evidence({k: v for k, v in strongest}, definitions)
     callee_ev = callee_evidence(*_named_functions(ident, definitions, access)) if w.callee or w.func_callee else []
-    ev += [e for e in frames + ident + test_ev + callee_ev if e.target in file_set]
+    ev += [e for e in frames + ident + test_ev + callee_ev + lit_ev if e.target in file_set]
     fmul = file_multipliers(w)
     mentioned = {e.target for e in ev if e.kind in ("path", "module")}
     first = combine(ev, fmul, w.caps)
@@ -177,7 +188,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     kinds: dict[str, str] = {}
     fev: list[Evidence] = []
     fev += lexical_evidence(lex_funcs)
-    for e in frames + ident + test_ev + callee_ev:
+    for e in frames + ident + test_ev + callee_ev + lit_ev:
         if e.target not in file_set:
             fev.append(e)
     for d_list in definitions.values():

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from graph_index.localize.issue import Frame
+from graph_index.localize.literals import Hit, Literal, innermost
 from graph_index.localize.view import Symbol, is_aux_path, is_test_path
 
 
@@ -32,6 +33,8 @@ class Weights:
     raise_site: float = 0.4
     """The file of the deepest traceback frame inside the repository, on top of its frame weight."""
     """Functions the issue names lend weight to the functions they call in other files."""
+    literal: float = 2.0
+    """Files whose source holds a string the issue quotes (a message, a `--flag`, a quoted value)."""
     # Functions
     func_lexical: float = 1.0
     func_file_prior: float = 1.0
@@ -40,6 +43,7 @@ class Weights:
     func_neighbour: float = 0.0
     func_local: float = 0.3
     func_callee: float = 0.3
+    func_literal: float = 1.0
     """In-file BM25 over the names, signatures and docstrings of the ranked files' functions."""
     # Per-kind caps on summed evidence weight, before the kind's multiplier.
     caps: Mapping[str, float] = field(
@@ -53,7 +57,7 @@ class Weights:
 class Evidence:
     target: str
     kind: str
-    """lexical | path | module | frame | identifier | neighbour | test"""
+    """lexical | path | module | frame | identifier | neighbour | test | callee | raise | literal"""
     weight: float
     note: str
 
@@ -193,6 +197,45 @@ def callee_evidence(named: Mapping[str, float], callees: Mapping[str, Iterable[s
     return out
 
 
+LITERAL_STRENGTH = {"message": 1.0, "flag": 1.0, "string": 0.6}
+"""A quoted value (`'OL'`) is a weaker pointer than a message or a flag only code declares."""
+MAX_LITERAL_FILES = 6
+"""A literal found in more source files than this says nothing about where the fix goes."""
+
+
+def distinctive_hits(matched: Mapping[Literal, Sequence[Hit]]) -> dict[Literal, list[Hit]]:
+    """Each literal's hits outside tests, for literals found in few enough source files."""
+    out = {}
+    for lit, hits in matched.items():
+        kept = [h for h in hits if not is_test_path(h.path)]
+        if kept and len({h.path for h in kept}) <= MAX_LITERAL_FILES:
+            out[lit] = kept
+    return out
+
+
+def literal_evidence(
+    matched: Mapping[Literal, Sequence[Hit]], symbols_of: Mapping[str, Sequence[Symbol]]
+) -> list[Evidence]:
+    """Strings the issue quotes, found verbatim in the source: their files and the innermost
+    function holding each hit, shared between the files a literal is found in. Tests are left
+    out (they quote messages and flags to check them)."""
+    out = []
+    for lit, hits in distinctive_hits(matched).items():
+        paths = sorted({h.path for h in hits})
+        w = LITERAL_STRENGTH.get(lit.kind, 0.5) / math.sqrt(len(paths))
+        shown = lit.text if len(lit.text) <= 60 else lit.text[:57] + "..."
+        for path in paths:
+            first = min(h.line for h in hits if h.path == path)
+            out.append(Evidence(path, "literal", w, f'literal "{shown}" at {path}:{first}'))
+        seen: set[str] = set()
+        for h in sorted(hits, key=lambda h: (h.path, h.line)):
+            sym = innermost(symbols_of.get(h.path, ()), h.line)
+            if sym is not None and sym.id not in seen:
+                seen.add(sym.id)
+                out.append(Evidence(sym.id, "literal", w, f'literal "{shown}" at {h.path}:{h.line}'))
+    return out
+
+
 def module_evidence(dotted: Iterable[str], module_path: Mapping[str, str]) -> list[Evidence]:
     """Dotted names whose longest module prefix is a repository module."""
     out = []
@@ -240,6 +283,7 @@ def file_multipliers(w: Weights) -> dict[str, float]:
         "test": w.test_link,
         "callee": w.callee,
         "raise": w.raise_site,
+        "literal": w.literal,
     }
 
 
@@ -253,6 +297,7 @@ def func_multipliers(w: Weights) -> dict[str, float]:
         "local": w.func_local,
         "test": w.test_link,
         "callee": w.func_callee,
+        "literal": w.func_literal,
     }
 
 
