@@ -228,12 +228,13 @@ class UnitQueue:
 
 
 @contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Cyclic GC off for the duration. Indexing builds millions of long-lived, acyclic objects
-    (facts, tables, resolution memos, rows), and every full collection walks all of them: on
-    sympy that was 5-7 s of the first index (13 full collections) and 4-5 s of the second. What
-    it leaves is freed by reference counting (the view graph's cycles are broken once it is
-    resolved); collection resumes as before afterwards."""
+def _indexing_runtime() -> Iterator[None]:
+    """Cyclic GC off and a short thread switch interval for the duration; both restored after.
+
+    Indexing builds millions of long-lived, acyclic objects (facts, tables, resolution memos,
+    rows), and every full collection walks all of them: on sympy that was 5-7 s of the first
+    index (13 full collections) and 4-5 s of the second. What it leaves is freed by reference
+    counting (the view graph's cycles are broken once it is resolved)."""
     enabled = gc.isenabled()
     gc.disable()
     interval = sys.getswitchinterval()
@@ -253,7 +254,7 @@ def index_view(
     writer: Writer, repo: Path, commit: str | None, workers: int | None, index_path: str
 ) -> tuple[IndexStats, BoundView]:
     """Index `repo` at `commit` (None: the working tree); write only what is new."""
-    with _no_cyclic_gc():
+    with _indexing_runtime():
         return _index_view(writer, repo, commit, workers, index_path)
 
 
