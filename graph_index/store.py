@@ -191,13 +191,7 @@ class SqliteStore:
 
     def known_blobs(self, shas: Iterable[str]) -> dict[str, int]:
         """sha -> blob id for the shas already stored."""
-        out: dict[str, int] = {}
-        shas = list(shas)
-        for i in range(0, len(shas), 900):
-            chunk = shas[i : i + 900]
-            q = f"SELECT sha, id FROM blobs WHERE sha IN ({','.join('?' * len(chunk))})"
-            out.update(self.db.execute(q, chunk).fetchall())
-        return out
+        return self._lookup("SELECT sha, id FROM blobs WHERE sha IN ({})", shas)
 
     def add_blobs(self, rows: Iterable[tuple]) -> dict[str, int]:
         """Store extracted files (rows from `parsing.extract_rows`, or those rows through
@@ -238,12 +232,16 @@ class SqliteStore:
 
     def get_chunks(self, keys: Sequence[str]) -> dict[str, bytes]:
         """key -> packed entry for the chunk keys stored."""
-        out: dict[str, bytes] = {}
+        return self._lookup("SELECT key, entry FROM chunks WHERE key IN ({})", keys)
+
+    def _lookup(self, query: str, keys: Iterable[str]) -> dict:
+        """key -> value pairs of a two-column `query` whose `{}` takes the keys, in groups small
+        enough for SQLite's limit on bound parameters."""
+        out: dict = {}
         keys = list(keys)
         for i in range(0, len(keys), 900):
             part = keys[i : i + 900]
-            q = f"SELECT key, entry FROM chunks WHERE key IN ({','.join('?' * len(part))})"
-            out.update(self.db.execute(q, part).fetchall())
+            out.update(self.db.execute(query.format(",".join("?" * len(part))), part).fetchall())
         return out
 
     def add_chunks(self, entries: Iterable[tuple[str, bytes]]) -> None:

@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from graph_index.parsing import python
+from graph_index.parsing.facts import unique_qualname
 
 _SENTINEL_CALL = "__orch_chunk_end_call__"
 _SENTINEL_TYPE = "__OrchChunkEndType__"
@@ -241,11 +242,7 @@ def _combine(parts: list[tuple[tuple, int, int]]) -> tuple[list[tuple], list[lis
             parent = 0 if parent == 0 else 1 if parent <= stand_in else parent + base
             # Numbered in document order over the whole, exactly as one extraction does.
             qual = name if parent == 0 else f"{quals[parent]}.{name}"
-            if qual in seen:
-                seen[qual] += 1
-                qual = f"{qual}#{seen[qual]}"
-            else:
-                seen[qual] = 1
+            qual = unique_qualname(qual, seen)
             symbols.append((kind, name, qual, parent, first + offset, last + offset, sig, doc, chash, terms))
             quals.append(qual)
     # Only refs of symbols several parts share (the module; the class, in a class) can repeat

@@ -35,6 +35,16 @@ class Symbol:
                 self.signature, self.docstring, self.content_hash, self.terms)
 
 
+def unique_qualname(qual: str, seen: dict[str, int]) -> str:
+    """`qual`, or `qual#2`, `#3`... for later definitions of the same name in one file (ids must
+    be unique, and a redefinition is still a definition)."""
+    if qual in seen:
+        seen[qual] += 1
+        return f"{qual}#{seen[qual]}"
+    seen[qual] = 1
+    return qual
+
+
 # Ref kinds
 CALL = "call"
 IMPORT = "import"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import tree_sitter as ts
 
-from graph_index.parsing.facts import CALL, IMPORT, INHERIT, FileFacts, Ref, Symbol
+from graph_index.parsing.facts import CALL, IMPORT, INHERIT, FileFacts, Ref, Symbol, unique_qualname
 from graph_index.parsing.python import _dedupe, _in_order, content_hash
 from graph_index.parsing.terms import identifier_terms, name_terms
 
@@ -108,11 +108,7 @@ def extract_with(spec: LanguageSpec, data: bytes) -> FileFacts:
             qual = f"{owner}.{name}"
         else:
             qual = name if parent == 0 else f"{symbols[parent].qualname}.{name}"
-        if qual in seen:
-            seen[qual] += 1
-            qual = f"{qual}#{seen[qual]}"
-        else:
-            seen[qual] = 1
+        qual = unique_qualname(qual, seen)
         body = node.child_by_field_name("body")
         if body is None and node.type == "variable_declarator":  # const f = (x) => { ... }
             value = node.child_by_field_name("value")

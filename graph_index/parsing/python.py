@@ -9,6 +9,7 @@ import functools
 import hashlib
 import inspect
 import re
+import warnings
 from bisect import bisect_right
 from collections.abc import Callable
 from operator import attrgetter
@@ -26,6 +27,7 @@ from graph_index.parsing.facts import (
     FileFacts,
     Ref,
     Symbol,
+    unique_qualname,
 )
 from graph_index.parsing.terms import identifier_terms, name_terms
 
@@ -84,7 +86,9 @@ def _docstring_text(raw: str) -> str:
         return ""
     value = body[len(quote) : len(body) - len(quote)]
     if "\\" in value and "r" not in prefix and "f" not in prefix:
-        with contextlib.suppress(Exception):  # odd escapes: keep the text as written
+        # Odd escapes: keep the text as written, and do not warn about the indexed code's style.
+        with contextlib.suppress(Exception), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             value = ast.literal_eval(body)
     return inspect.cleandoc(value)[:MAX_DOC] if "\n" in value else value.strip()[:MAX_DOC]
 
@@ -193,11 +197,7 @@ def extract_rows_python(data: bytes) -> tuple[int, int, str, list[tuple], list[t
         name = name_node.text.decode("utf-8", "replace") if name_node else "?"
         is_class = node.type == "class_definition"
         qual = name if parent == 0 else f"{quals[parent]}.{name}"
-        if qual in seen:
-            seen[qual] += 1
-            qual = f"{qual}#{seen[qual]}"
-        else:
-            seen[qual] = 1
+        qual = unique_qualname(qual, seen)
         end_byte = node.end_byte
         body_start = body.start_byte if body is not None else end_byte
         head = _one_line(data[node.start_byte : body_start].decode("utf-8", "replace"))

@@ -221,6 +221,19 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True).stdout.strip()
 
 
+def _repo_with_tricky(tmp_path: Path) -> tuple[Path, str]:
+    """A git repository whose one commit holds TRICKY as mod.py; (path, commit)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "t@example.invalid")
+    _git(repo, "config", "user.name", "t")
+    (repo / "mod.py").write_bytes(TRICKY)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "one")
+    return repo, _git(repo, "rev-parse", "HEAD")
+
+
 def test_small_definitions_are_grouped_with_ends_that_an_edit_does_not_move() -> None:
     defs = [b"def f%d(x):\n    return g(x) + %d\n\n\n" % (i, i) for i in range(40)]
     data = b"import os\n\n\n" + b"".join(defs)
@@ -234,15 +247,7 @@ def test_small_definitions_are_grouped_with_ends_that_an_edit_does_not_move() ->
 
 
 def test_the_embedded_index_shares_chunks_between_commits(tmp_path: Path, fine: None) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "t@example.invalid")
-    _git(repo, "config", "user.name", "t")
-    (repo / "mod.py").write_bytes(TRICKY)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "one")
-    first = _git(repo, "rev-parse", "HEAD")
+    repo, first = _repo_with_tricky(tmp_path)
     edited = TRICKY.replace(b"await plain(1)", b"await plain(2)")
     (repo / "mod.py").write_bytes(edited)
     _git(repo, "commit", "-qam", "two")
@@ -267,17 +272,10 @@ def test_the_embedded_index_shares_chunks_between_commits(tmp_path: Path, fine: 
 
 
 def test_the_piece_cache_is_off_outside_batches_unless_asked(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "t@example.invalid")
-    _git(repo, "config", "user.name", "t")
-    (repo / "mod.py").write_bytes(TRICKY)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "one")
+    repo, commit = _repo_with_tricky(tmp_path)
     graph = EmbeddedGraph.open(GraphSettings(), repo, index_path=tmp_path / "index.sqlite")
     try:
-        graph.index(repo, _git(repo, "rev-parse", "HEAD"))
+        graph.index(repo, commit)
         # A single index pays no piece extraction and stores no entries (`piece_cache: auto`).
         assert graph.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0] == 0
         assert [n.id for n in graph.symbol("coroutine")] == ["mod.py:coroutine"]
