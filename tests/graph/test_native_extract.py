@@ -3,6 +3,7 @@ files of this repository, and randomly mutated sources (error recovery); plus it
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -359,3 +360,16 @@ def test_concurrent_first_builds_compile_once(tmp_path: Path) -> None:
     assert len(paths) == 1
     built = sorted(p.name for p in tmp_path.iterdir() if p.name != "build.lock")
     assert built == [Path(paths.pop()).name]
+
+
+def test_old_builds_are_pruned_newest_kept(tmp_path: Path) -> None:
+    ext = ".cpython-311-x86_64-linux-gnu.so"
+    builds = [tmp_path / f"{native.MODULE}-{i:020x}{ext}" for i in range(6)]
+    for age, path in enumerate(builds):
+        path.write_bytes(b"")
+        os.utime(path, (1_000_000 - age * 100, 1_000_000 - age * 100))
+    other = tmp_path / "build.lock"
+    other.write_text("")
+    removed = native.prune(tmp_path, ext, keep=4)
+    assert sorted(removed) == sorted(builds[4:])
+    assert sorted(tmp_path.iterdir()) == sorted([*builds[:4], other])

@@ -98,7 +98,22 @@ def build() -> Path:
             return target
         log.info("compiling the native extractor", cache=str(cache))
         _compile(cc, [*CFLAGS, "-shared", f"-I{RUNTIME / 'include'}", f"-I{RUNTIME / 'src'}", f"-I{include}", str(EXTRACTOR)], target)
+        prune(cache, ext)
     return target
+
+
+KEEP_BUILDS = 4
+"""Builds kept per cache: other checkouts or Python versions on the machine may still use an
+older one, but every change of the sources adds a build (~600 KB)."""
+
+
+def prune(cache: Path, ext: str, keep: int = KEEP_BUILDS) -> list[Path]:
+    """Remove all but the `keep` newest builds; returns what was removed. A process that has one
+    loaded keeps its mapping (unlinking does not unmap)."""
+    builds = sorted(cache.glob(f"{MODULE}-*{ext}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in builds[keep:]:
+        old.unlink(missing_ok=True)
+    return builds[keep:]
 
 
 def _compiler() -> list[str]:
