@@ -9,6 +9,7 @@ import pytest
 from graph_index.parsing import extract_rows
 
 from .conftest import FIXTURES
+from .helpers import mutate
 
 SOURCES = {
     "python": FIXTURES / "python/pkg/child.py",
@@ -26,19 +27,8 @@ def test_mutated_sources_extract_without_errors(language: str) -> None:
     rng = random.Random(language)
     source = SOURCES[language].read_bytes()
     for _ in range(150):
-        data = bytearray(source)
-        for _ in range(rng.randint(1, 25)):
-            if not data:
-                break
-            at = rng.randrange(len(data))
-            roll = rng.random()
-            if roll < 0.4:
-                del data[at : at + rng.randint(1, 20)]
-            elif roll < 0.8:
-                data[at:at] = bytes(rng.choice(NOISE) for _ in range(rng.randint(1, 5)))
-            else:
-                data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
-        sha, lang, errors, lines, _package, symbols, refs = extract_rows(("x", language, bytes(data)))
+        data = mutate(source, rng, NOISE, edits=25, cut=20, insert=5, junk=8)
+        sha, lang, errors, lines, _package, symbols, refs = extract_rows(("x", language, data))
         assert symbols[0][0] == "module" and lines >= 0 and errors in (0, 1)
         assert all(0 <= ref[0] < len(symbols) for ref in refs)
         assert all(0 <= sym[3] < len(symbols) for sym in symbols[1:])

@@ -14,6 +14,7 @@ from graph_index.parsing import native
 from graph_index.parsing import python as py
 
 from .conftest import FIXTURES
+from .helpers import mutate
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -303,19 +304,8 @@ def test_native_rows_equal_python_rows_on_mutated_sources(extractor, name: str) 
     rng = random.Random(name)
     source = CASES[name]
     for _ in range(120):
-        data = bytearray(source)
-        for _ in range(rng.randint(1, 12)):
-            if not data:
-                break
-            at = rng.randrange(len(data))
-            roll = rng.random()
-            if roll < 0.4:
-                del data[at : at + rng.randint(1, 12)]
-            elif roll < 0.8:
-                data[at:at] = bytes(rng.choice(NOISE) for _ in range(rng.randint(1, 4)))
-            else:
-                data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 6)))
-        assert_same(extractor, bytes(data), f"{name} mutated: {bytes(data)!r}")
+        data = mutate(source, rng, NOISE, edits=12, cut=12, insert=4, junk=6)
+        assert_same(extractor, data, f"{name} mutated: {data!r}")
 
 
 def test_switch_off_uses_python(monkeypatch: pytest.MonkeyPatch) -> None:
