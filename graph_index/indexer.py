@@ -131,15 +131,15 @@ def parse_files(
         return
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
-        # Chunks go to the pool while the rest is still being read, so the workers start on the
+        # Tasks go to the pool while the rest is still being read, so the workers start on the
         # first files instead of after the last one; results come back in submission order (so
         # store ids do not depend on timing), and at most WINDOW_BYTES of source are in flight.
         pending: deque[tuple[Future, int]] = deque()
         in_flight = 0
         try:
-            for chunk in _chunks(todo, CHUNK_FILES):
-                size = sum(len(job[2]) for job in chunk)
-                pending.append((pool.submit(_extract_chunk, chunk, finish), size))
+            for task in _tasks(todo, FILES_PER_TASK):
+                size = sum(len(job[2]) for job in task)
+                pending.append((pool.submit(_extract_task, task, finish), size))
                 in_flight += size
                 while pending and (in_flight > WINDOW_BYTES or pending[0][0].done()):
                     done, size = pending.popleft()
@@ -155,19 +155,19 @@ def parse_files(
 
 WINDOW_BYTES = 128 << 20
 """Source bytes handed to the pool and not yet returned: bounds memory on very large repositories."""
-CHUNK_FILES = 4
+FILES_PER_TASK = 4
 """Files per pool task: small, so both workers finish together (readers yield largest first)."""
 
 
-def _chunks(jobs: Iterator[tuple], n: int) -> Iterator[list[tuple]]:
-    chunk: list[tuple] = []
+def _tasks(jobs: Iterator[tuple], n: int) -> Iterator[list[tuple]]:
+    task: list[tuple] = []
     for job in jobs:
-        chunk.append(job)
-        if len(chunk) >= n:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+        task.append(job)
+        if len(task) >= n:
+            yield task
+            task = []
+    if task:
+        yield task
 
 
 def _worker_init() -> None:
@@ -175,8 +175,8 @@ def _worker_init() -> None:
     gc.disable()
 
 
-def _extract_chunk(chunk: list[tuple], finish: Callable[[tuple], tuple] | None) -> list[tuple]:
-    return [_extract_job(job, finish) for job in chunk]
+def _extract_task(task: list[tuple], finish: Callable[[tuple], tuple] | None) -> list[tuple]:
+    return [_extract_job(job, finish) for job in task]
 
 
 def _extract_job(job: tuple, finish: Callable[[tuple], tuple] | None) -> tuple[tuple | None, dict[str, bytes] | None]:
