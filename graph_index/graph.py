@@ -27,6 +27,9 @@ class CodeGraph(Protocol):
         """
         ...
 
+    repo_path: Path
+    """The repository on disk that this graph indexes."""
+
     @property
     def commit(self) -> str | None:
         """The commit of the current view (None for a working-tree view or before any index)."""

@@ -215,8 +215,7 @@ class GraphAccess:
 
     def literal_hits(self, patterns: list[str]) -> list[Hit]:
         # From the repository on disk, not the store: every backend answers alike.
-        root = getattr(self.graph, "repo_path", None)
-        return grep(root, self.graph.commit, patterns, self.files())
+        return grep(self.graph.repo_path, self.graph.commit, patterns, self.files())
 
 
 __all__ = ["GraphAccess", "search_query"]
