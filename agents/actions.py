@@ -75,9 +75,9 @@ def parse_reply(message: AIMessage, native_tools: bool) -> list[Action]:
                                   error=f"arguments are not valid JSON: {str(bad.get('args'))[:200]}"))
         if actions:
             return actions
-    content = message.content if isinstance(message.content, str) else json.dumps(message.content)
+    # `text` joins a reply's text blocks (Anthropic and the Responses API answer in blocks).
     try:
-        return [parse_text_action(content)]
+        return [parse_text_action(message.text)]
     except FormatError:
         if native_tools:
             raise FormatError("the reply called no tool; call one of the tools (or the finishing tool when done)") from None

@@ -23,7 +23,7 @@ class BudgetSettings(BaseModel):
 class ModelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    name: str = "openai:gpt-4.1-mini"
+    name: str = "openai:gpt-6-luna"
     """Chat model as `provider:model` (openai:, anthropic:, ollama:, replay:PATH, scripted:PATH)."""
     base_url: str | None = None
     """Base URL for OpenAI-compatible servers (vLLM, LM Studio, ...); None means the provider default."""

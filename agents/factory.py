@@ -76,20 +76,24 @@ def make_chat_model(
         return ReplayChatModel.from_file(preset.model)
     cls = _import(p)
     key = _api_key(preset, base_url, env)
+    # Reasoning models refuse any non-default sampling parameter (HTTP 400), so theirs is left out.
+    sampling = {"temperature": temperature} if preset.sampling else {}
     if p == "openai":
         kwargs = {"model": preset.model, "api_key": key, "timeout": timeout, "max_retries": 0,
-                  "max_tokens": max_output_tokens, "temperature": temperature}
+                  "max_tokens": max_output_tokens, **sampling}
+        if preset.responses_api:
+            kwargs["use_responses_api"] = True
         if base_url:
             kwargs["base_url"] = base_url
         return cls(**kwargs)
     if p == "anthropic":
         kwargs = {"model": preset.model, "api_key": key, "timeout": timeout, "max_retries": 0,
-                  "max_tokens": max_output_tokens, "temperature": temperature}
+                  "max_tokens": max_output_tokens, **sampling}
         if base_url:
             kwargs["base_url"] = base_url
         return cls(**kwargs)
     # ollama
-    kwargs = {"model": preset.model, "num_predict": max_output_tokens, "temperature": temperature,
+    kwargs = {"model": preset.model, "num_predict": max_output_tokens, **sampling,
               "client_kwargs": {"timeout": timeout}}
     if base_url:
         kwargs["base_url"] = base_url

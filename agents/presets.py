@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 
 import structlog
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from agents.errors import ModelConfigError
 
@@ -34,6 +35,23 @@ class ModelPreset(BaseModel):
     """Tokens the model accepts per request, prompt and reply together."""
     api_key_env: str | None = None
     """Environment variable holding the key; None for providers that need none."""
+    sampling: bool = True
+    """Send the sampling temperature. Newer reasoning models answer HTTP 400 to any non-default
+    sampling parameter, so their presets say false and the provider's default applies."""
+    responses_api: bool = False
+    """OpenAI only: use the Responses API instead of Chat Completions (GPT-6 models call tools
+    only there)."""
+    shutdown: dt.date | None = None
+    """The day the provider stops serving the model: naming it after that day is an error,
+    before it a warning."""
+    replacement: str | None = None
+    """What the provider recommends instead (`provider:model`), quoted in those messages."""
+
+    @model_validator(mode="after")
+    def _openai_only_options(self) -> ModelPreset:
+        if self.responses_api and self.provider != "openai":
+            raise ValueError("responses_api applies to openai presets only")
+        return self
 
     @property
     def name(self) -> str:
@@ -57,7 +75,7 @@ def split_model_name(name: str) -> tuple[str, str]:
     """`provider:model` -> (provider, model); the model part may itself contain colons."""
     provider, sep, model = name.partition(":")
     if not sep or not model:
-        raise ModelConfigError(f"model must be written provider:model (e.g. openai:gpt-4.1-mini), got {name!r}")
+        raise ModelConfigError(f"model must be written provider:model (e.g. openai:gpt-6-luna), got {name!r}")
     if provider not in PROVIDERS:
         raise ModelConfigError(f"unknown model provider {provider!r} in {name!r}; known: {', '.join(PROVIDERS)}")
     return provider, model
@@ -87,14 +105,25 @@ class PresetTable(BaseModel):
                 raise ModelConfigError(f"model preset {key!r} in {path}: {exc}") from exc
         return cls(presets=entries)
 
-    def resolve(self, name: str) -> ModelPreset:
-        """The preset for `name`; an unknown model of a known provider gets an unpriced preset."""
+    def resolve(self, name: str, today: dt.date | None = None) -> ModelPreset:
+        """The preset for `name`; an unknown model of a known provider gets an unpriced preset.
+        A model its provider has shut down is refused here, before a run spends anything on
+        setup only to fail at its first call."""
         provider, model = split_model_name(name)
         if provider in ("scripted", "replay"):
             return ModelPreset(provider=provider, model=model, input_per_mtok=0.0, output_per_mtok=0.0,
                                tool_calling=True, context_window=1_000_000)
         if name in self.presets:
-            return self.presets[name]
+            preset = self.presets[name]
+            if preset.shutdown is not None:
+                instead = f"; use {preset.replacement} instead" if preset.replacement else ""
+                if (today or dt.date.today()) >= preset.shutdown:
+                    raise ModelConfigError(
+                        f"model {name} was shut down by its provider on {preset.shutdown.isoformat()}{instead} "
+                        "(set model.name, or --model)")
+                log.warning("model_shutdown_scheduled", model=name, shutdown=preset.shutdown.isoformat(),
+                            replacement=preset.replacement)
+            return preset
         log.warning("model_preset_missing", model=name, effect="prices unknown: spend counts as zero")
         return ModelPreset(provider=provider, model=model, api_key_env=_DEFAULT_KEY_ENV.get(provider))
 

@@ -40,8 +40,7 @@ def parse_json_reply(text: str) -> dict[str, Any] | None:
 
 def _ask(ctx: AgentContext, role: str, prompt: str) -> dict[str, Any] | None:
     reply = ctx.model.complete([SystemMessage(SYSTEMS[role]), HumanMessage(prompt)])
-    content = reply.message.content
-    return parse_json_reply(content if isinstance(content, str) else json.dumps(content))
+    return parse_json_reply(reply.message.text)
 
 
 def _issue(ctx: AgentContext) -> str:

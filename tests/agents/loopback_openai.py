@@ -12,7 +12,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Self
+
+CHAT_PRESETS = str(Path(__file__).with_name("chat_presets.yaml"))
+"""Test-owned presets (`openai:chat-test`, `openai:local-text-only`) for `model.presets_file`."""
 
 
 def completion(content: str | None = None, tool_calls: list[tuple[str, Any]] | None = None,
@@ -31,6 +35,23 @@ def completion(content: str | None = None, tool_calls: list[tuple[str, Any]] | N
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                   "total_tokens": prompt_tokens + completion_tokens},
     }
+
+
+def response(text: str | None = None, tool_calls: list[tuple[str, Any]] | None = None,
+             input_tokens: int = 11, output_tokens: int = 7, model: str = "gpt-6-luna") -> dict:
+    """A Responses API body (`POST /v1/responses`): a reasoning item, then the text and calls."""
+    output: list[dict[str, Any]] = [{"type": "reasoning", "id": "rs_1", "summary": []}]
+    if text is not None:
+        output.append({"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+                       "content": [{"type": "output_text", "text": text, "annotations": []}]})
+    for i, (name, args) in enumerate(tool_calls or []):
+        output.append({"type": "function_call", "id": f"fc_{i}", "call_id": f"call_{i}", "name": name,
+                       "arguments": args if isinstance(args, str) else json.dumps(args), "status": "completed"})
+    return {"id": "resp_test", "object": "response", "created_at": 0, "status": "completed", "model": model,
+            "output": output,
+            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens,
+                      "total_tokens": input_tokens + output_tokens, "input_tokens_details": {"cached_tokens": 0},
+                      "output_tokens_details": {"reasoning_tokens": 0}}}
 
 
 @dataclass

@@ -3,7 +3,7 @@ names and arguments that fail validation reach the model as observations with va
 
 from __future__ import annotations
 
-from loopback_openai import FakeOpenAI, completion, ok
+from loopback_openai import CHAT_PRESETS, FakeOpenAI, completion, ok, response
 from pydantic import BaseModel
 
 from agents import (
@@ -33,8 +33,8 @@ def toolbox() -> ToolBox:
                     Tool("done", "Submit the answer.", DoneArgs, lambda x: Finish(x.answer))])
 
 
-def client(server: FakeOpenAI, name: str = "openai:gpt-4.1-mini"):
-    s = ModelSettings(name=name, base_url=server.base_url, max_retries=0, timeout=5)
+def client(server: FakeOpenAI, name: str = "openai:chat-test", presets_file: str = CHAT_PRESETS):
+    s = ModelSettings(name=name, base_url=server.base_url, max_retries=0, timeout=5, presets_file=presets_file)
     return build_model_client(s, RunBudget(BudgetLimits()), env={"OPENAI_API_KEY": "sk-test"})
 
 
@@ -85,7 +85,24 @@ def test_budget_consecutive_failures_setting_reaches_the_loop(openai_server: Fak
     from agents import BudgetSettings
 
     openai_server.queue += [ok(completion(tool_calls=[("nope", {})])) for _ in range(2)]
-    s = ModelSettings(name="openai:gpt-4.1-mini", base_url=openai_server.base_url, max_retries=0, timeout=5)
+    s = ModelSettings(name="openai:chat-test", base_url=openai_server.base_url, max_retries=0, timeout=5,
+                      presets_file=CHAT_PRESETS)
     c = build_model_client(s, BudgetSettings(consecutive_failures=2), env={"OPENAI_API_KEY": "sk-test"})
     result = run_agent(c.for_role("x"), toolbox(), role="x", system="s", task="t", limits=LoopLimits(max_consecutive_failures=9))
     assert result.status == "too_many_failures" and result.steps == 2
+
+
+def test_loop_over_the_responses_api(openai_server: FakeOpenAI) -> None:
+    openai_server.queue += [
+        ok(response(text="Adding.", tool_calls=[("add", {"a": 2, "b": 3})])),
+        ok(response(tool_calls=[("add", {"a": "two", "b": 3})])),
+        ok(response(tool_calls=[("done", {"answer": 5})])),
+    ]
+    result = run_agent(client(openai_server, "openai:gpt-6-luna", "models.yaml"), toolbox(), role="test",
+                       system="sys", task="add 2 and 3")
+    assert result.status == "finished" and result.value == 5 and result.steps == 3
+    assert {r["path"] for r in openai_server.requests} == {"/v1/responses"}
+    outputs = [[i for i in r["json"]["input"] if i.get("type") == "function_call_output"] for r in openai_server.requests]
+    # Each call's observation went back under its own id, the failed one included.
+    assert [o["call_id"] for o in outputs[2]] == ["call_0", "call_0"] and outputs[2][0]["output"] == "5"
+    assert "invalid arguments for add: a: Input should be a valid integer" in outputs[2][1]["output"]

@@ -110,7 +110,7 @@ def test_a_recorded_planner_run_replays_and_divergence_fails_loudly(scripted, pa
     )
 
     cassette = tmp_path / "planner.jsonl"
-    rec = build_model_client(ModelSettings(name="openai:gpt-4.1-mini", cassette=str(cassette)), BudgetSettings(),
+    rec = build_model_client(ModelSettings(name="openai:gpt-6-luna", cassette=str(cassette)), BudgetSettings(),
                              chat=ScriptedChatModel(responses=[call("find_symbol", name="page_count"), submit()]),
                              env={"OPENAI_API_KEY": "x"})
     first = Planner(rec, pagekit_graph).run(PlannerInput(issue=ISSUE, localization=LOCALIZATION))

@@ -119,7 +119,7 @@ def test_record_then_replay_and_divergence_fails_loudly(tmp_path: Path) -> None:
     cassette = tmp_path / "run.cassette.jsonl"
     script = [{"content": "", "tool_calls": [{"name": "t", "args": {"x": 1}, "id": "c1"}],
                "usage": {"input_tokens": 3, "output_tokens": 4}}, "final"]
-    rec = build_model_client(ModelSettings(name="openai:gpt-4.1-mini", cassette=str(cassette)), BudgetLimits_settings(),
+    rec = build_model_client(ModelSettings(name="openai:gpt-6-luna", cassette=str(cassette)), BudgetLimits_settings(),
                              chat=ScriptedChatModel(responses=script), env={"OPENAI_API_KEY": "x"})
     m1 = [HumanMessage("start")]
     r1 = rec.complete(m1, tools=[{"type": "function", "function": {"name": "t"}}])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import sys
 
 import pytest
-from langchain_core.messages import HumanMessage, SystemMessage
-from loopback_openai import FakeOpenAI, completion, error, ok, raw, slow
+from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+from loopback_openai import CHAT_PRESETS, FakeOpenAI, completion, error, ok, raw, response, slow
 
 from agents import (
     BudgetLimits,
@@ -25,9 +26,10 @@ TOOLS = [{"type": "function", "function": {"name": "view_file", "description": "
           "parameters": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}}}]
 
 
-def client_for(server: FakeOpenAI, name: str = "openai:gpt-4.1-mini", **settings):
+def client_for(server: FakeOpenAI, name: str = "openai:chat-test", **settings):
     s = ModelSettings(name=name, base_url=server.base_url, timeout=settings.pop("timeout", 5.0),
-                      max_retries=settings.pop("max_retries", 2), **settings)
+                      max_retries=settings.pop("max_retries", 2),
+                      presets_file=settings.pop("presets_file", CHAT_PRESETS), **settings)
     c = build_model_client(s, RunBudget(BudgetLimits()), env={"OPENAI_API_KEY": "sk-test"})
     c.sleep = lambda _s: None  # backoff is asserted through RetryPolicy, not waited out
     return c
@@ -46,7 +48,7 @@ def test_tool_call_round_trip_and_usage(openai_server: FakeOpenAI) -> None:
     sent = openai_server.requests[0]["json"]
     assert sent["tools"][0]["function"]["name"] == "view_file"
     assert openai_server.requests[0]["auth"] == "Bearer sk-test"
-    # gpt-4.1-mini: $0.40 / $1.60 per 1M tokens
+    # chat-test: $0.40 / $1.60 per 1M tokens
     assert (reply.input_tokens, reply.output_tokens, reply.usage_estimated) == (1200, 300, False)
     assert reply.cost_usd == pytest.approx((1200 * 0.40 + 300 * 1.60) / 1e6, rel=1e-12)
     assert reply.spend.steps == 1 and reply.spend.tokens == 1500
@@ -124,7 +126,7 @@ def test_tool_arguments_that_are_not_json_become_an_errored_action(openai_server
 
 def test_missing_api_key_names_the_variable() -> None:
     with pytest.raises(MissingApiKey, match="set the environment variable OPENAI_API_KEY") as info:
-        build_model_client(ModelSettings(name="openai:gpt-4.1-mini"), RunBudget(BudgetLimits()), env={})
+        build_model_client(ModelSettings(name="openai:gpt-6-luna"), RunBudget(BudgetLimits()), env={})
     assert info.value.variable == "OPENAI_API_KEY"
 
 
@@ -160,4 +162,55 @@ def test_retry_policy_backoff_is_exponential_and_capped() -> None:
 def test_presets_load() -> None:
     table = load_presets()
     assert table.resolve("ollama:qwen2.5-coder:7b").tool_calling is False
-    assert table.resolve("openai:gpt-4.1-mini").cost(1_000_000, 1_000_000) == pytest.approx(2.0)
+    assert table.resolve("openai:gpt-6-luna").cost(1_000_000, 1_000_000) == pytest.approx(0.60)
+
+
+def test_sampling_is_sent_only_to_models_that_accept_it(openai_server: FakeOpenAI) -> None:
+    openai_server.queue += [ok(completion(content="a")), ok(response(text="b"))]
+    assert client_for(openai_server).complete(MSGS).message.content == "a"
+    luna = client_for(openai_server, "openai:gpt-6-luna", presets_file="models.yaml")
+    assert luna.complete(MSGS).message.text == "b"
+    chat, responses = (r["json"] for r in openai_server.requests)
+    assert chat["temperature"] == 0.0
+    # GPT-6 models answer HTTP 400 to any sampling parameter.
+    assert not {"temperature", "top_p"} & responses.keys()
+
+
+def test_responses_api_tool_call_round_trip_and_usage(openai_server: FakeOpenAI) -> None:
+    openai_server.queue += [ok(response(text="Looking.", tool_calls=[("view_file", {"path": "a.py"})],
+                                        input_tokens=2000, output_tokens=500)),
+                            ok(response(text="done", input_tokens=2600, output_tokens=20))]
+    c = client_for(openai_server, "openai:gpt-6-luna", presets_file="models.yaml")
+    reply = c.complete(MSGS, TOOLS)
+    [action] = parse_reply(reply.message, native_tools=True)
+    assert (action.name, action.args, action.call_id) == ("view_file", {"path": "a.py"}, "call_0")
+    first = openai_server.requests[0]
+    assert first["path"] == "/v1/responses"
+    assert first["json"]["tools"] == [{"type": "function", "name": "view_file", "description": "Show a file",
+                                       "parameters": TOOLS[0]["function"]["parameters"]}]
+    # gpt-6-luna: $0.10 / $0.50 per 1M tokens
+    assert (reply.input_tokens, reply.output_tokens, reply.usage_estimated) == (2000, 500, False)
+    assert reply.cost_usd == pytest.approx((2000 * 0.10 + 500 * 0.50) / 1e6, rel=1e-12)
+    # The observation goes back as the call's output, under the call's id.
+    c.complete([*MSGS, reply.message, ToolMessage("print('a')", tool_call_id="call_0")], TOOLS)
+    items = openai_server.requests[1]["json"]["input"]
+    outputs = [i for i in items if i.get("type") == "function_call_output"]
+    assert outputs == [{"type": "function_call_output", "call_id": "call_0", "output": "print('a')"}]
+
+
+def test_a_model_its_provider_shut_down_is_refused_with_the_replacement() -> None:
+    with pytest.raises(ModelConfigError, match=r"openai:o4-mini was shut down by its provider on 2026-10-23; "
+                                               r"use openai:gpt-6-luna instead"):
+        build_model_client(ModelSettings(name="openai:o4-mini"), RunBudget(BudgetLimits()), env={"OPENAI_API_KEY": "k"})
+    table = load_presets()
+    before = table.resolve("openai:o4-mini", today=datetime.date(2026, 10, 22))  # still served: a warning
+    assert before.sampling is False and before.replacement == "openai:gpt-6-luna"
+    with pytest.raises(ModelConfigError, match="shut down"):
+        table.resolve("anthropic:claude-sonnet-4-20250514", today=datetime.date(2026, 6, 15))
+
+
+def test_responses_api_is_refused_on_other_providers(tmp_path) -> None:
+    bad = tmp_path / "models.yaml"
+    bad.write_text("presets:\n  anthropic:x: {responses_api: true}\n")
+    with pytest.raises(ModelConfigError, match="responses_api applies to openai presets only"):
+        load_presets(bad)

@@ -29,9 +29,7 @@ from agents import (
 TOOLS = [{"type": "function", "function": {"name": "view_file", "description": "Show a file",
           "parameters": {"type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}}}]
 MSGS = [SystemMessage("you are a test"), HumanMessage("look at a.py")]
-SONNET = "anthropic:claude-sonnet-4-20250514"
-# The SDK warns when a dated model id is past its deprecation date; not what these tests check.
-pytestmark = pytest.mark.filterwarnings("ignore:The model .* is deprecated:DeprecationWarning")
+SONNET = "anthropic:claude-sonnet-5-5"
 
 
 def anthropic_message(text: str | None = None, tool: tuple[str, dict] | None = None,
@@ -41,7 +39,7 @@ def anthropic_message(text: str | None = None, tool: tuple[str, dict] | None = N
         content.append({"type": "text", "text": text})
     if tool is not None:
         content.append({"type": "tool_use", "id": "toolu_01", "name": tool[0], "input": tool[1]})
-    return {"id": "msg_test", "type": "message", "role": "assistant", "model": "claude-sonnet-4-20250514",
+    return {"id": "msg_test", "type": "message", "role": "assistant", "model": "claude-sonnet-5-5",
             "content": content, "stop_reason": "tool_use" if tool else "end_turn", "stop_sequence": None,
             "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens}}
 
@@ -117,11 +115,13 @@ def test_anthropic_text_reply_uses_key_from_environment_and_accounts_usage(
     assert req["path"].startswith("/v1/messages")
     # SDK versions differ: `x-api-key: KEY` or `authorization: Bearer KEY`.
     assert "sk-ant-test" in (req["headers"].get("x-api-key", ""), req["headers"].get("authorization", "")[7:])
-    assert req["json"]["model"] == "claude-sonnet-4-20250514"
+    assert req["json"]["model"] == "claude-sonnet-5-5"
     assert req["json"]["system"] == "you are a test"
-    # claude-sonnet-4: $3 / $15 per 1M tokens
+    # Claude 5 models answer HTTP 400 to a non-default temperature.
+    assert "temperature" not in req["json"]
+    # claude-sonnet-5-5: $2 / $10 per 1M tokens
     assert (reply.input_tokens, reply.output_tokens, reply.usage_estimated) == (1000, 200, False)
-    assert reply.cost_usd == pytest.approx((1000 * 3.00 + 200 * 15.00) / 1e6, rel=1e-12)
+    assert reply.cost_usd == pytest.approx((1000 * 2.00 + 200 * 10.00) / 1e6, rel=1e-12)
     assert reply.spend.steps == 1 and reply.spend.tokens == 1200
 
 
@@ -137,7 +137,14 @@ def test_anthropic_tool_use_is_parsed_into_an_action(server: FakeProviders, monk
     sent = server.requests[0]["json"]
     assert [t["name"] for t in sent["tools"]] == ["view_file"]
     assert sent["tools"][0]["input_schema"]["required"] == ["path"]
-    assert reply.cost_usd == pytest.approx((500 * 3.00 + 40 * 15.00) / 1e6, rel=1e-12)
+    assert reply.cost_usd == pytest.approx((500 * 2.00 + 40 * 10.00) / 1e6, rel=1e-12)
+
+
+def test_anthropic_model_that_samples_gets_the_temperature(server: FakeProviders, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    server.queue.append(anthropic_message(text="hi"))
+    client_for(server, "anthropic:claude-haiku-4-5").complete(MSGS)
+    assert server.requests[0]["json"]["temperature"] == 0.0
 
 
 def test_anthropic_missing_key_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
