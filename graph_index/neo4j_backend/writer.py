@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from graph_index.models import EdgeKind
-from graph_index.neo4j_backend.connection import Connection
+from graph_index.neo4j_backend.connection import Connection, Quiet
 
 BATCH = 2_000
 """Rows per transaction: large enough that Bolt round trips are noise; small transactions cost
@@ -132,7 +132,7 @@ class Writer:
                 "WITH k, x CALL (x) { WITH x WHERE x.done = false AND x.owner <> $me AND x.at < $stale "
                 "SET x.owner = $me, x.at = $now, x.fresh = false } "
                 "RETURN k, x.done, x.owner = $me, x.fresh",
-                keys=list(part), repo=self.repo, me=me, now=now, stale=now - STALE_S,
+                keys=Quiet(part), repo=self.repo, me=me, now=now, stale=now - STALE_S,
             )])
             for key, done, mine, fresh in rows:
                 if done:
@@ -206,7 +206,7 @@ class Writer:
                 "UNWIND $rows AS r MERGE (s:Sym {key: r[0]}) "
                 "ON CREATE SET s.repo = $repo, s.id = r[1], s.name = r[2], s.kind = r[3] "
                 "RETURN collect([r[0], elementId(s)])",
-                rows=list(part), repo=self.repo,
+                rows=Quiet(part), repo=self.repo,
             ).single()[0]))
         return out
 
@@ -240,7 +240,7 @@ class Writer:
             n = self.conn.write(
                 lambda tx: tx.run(
                     f"UNWIND $gs AS g MATCH ()-[r:{kind} {{g: g}}]->() WITH r LIMIT $n DELETE r RETURN count(*)",
-                    gs=groups, n=BATCH,
+                    gs=Quiet(groups), n=BATCH,
                 ).single()[0]
             )
             if n < BATCH:
@@ -286,7 +286,7 @@ class Writer:
                     lambda tx, part=part: tx.run(
                         f"UNWIND $vs AS v MATCH (n:{label} {{{prop}: v}}) WITH n LIMIT $n DETACH DELETE n "
                         "RETURN count(*)",
-                        vs=list(part), n=BATCH,
+                        vs=Quiet(part), n=BATCH,
                     ).single()[0]
                 )
                 if n < BATCH:
