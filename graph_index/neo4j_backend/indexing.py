@@ -13,7 +13,8 @@ import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -134,17 +135,56 @@ def view_graph(
     return vg
 
 
-def reusable_resolutions(writer: Writer, layout: ViewLayout, vg: ViewGraph, units: list[str]) -> tuple[dict[str, int], int]:
-    """unit -> group of the file units among `units` (complete ones) that an earlier view resolved
-    under reads giving the same answers in this view; and how many distinct reads were checked."""
+def recorded_resolutions(writer: Writer, units: list[str]) -> dict[str, list[tuple[list[tuple], str, int]]]:
+    """unit -> [(read keys, answers digest, group)] of the resolutions recorded for the file
+    units among `units` (complete ones), read keys unpacked."""
+    return {unit: [(marshal.loads(zlib.decompress(packed)), answers, group) for packed, answers, group in records]
+            for unit, records in writer.resolutions(units, RESOLUTION).items()}
+
+
+def reusable_resolutions(vg: ViewGraph, records: dict[str, list[tuple[list[tuple], str, int]]]
+                         ) -> tuple[dict[str, int], int]:
+    """unit -> group of the units whose recorded resolution (`recorded_resolutions`) made reads
+    giving the same answers in this view; and how many distinct reads were checked."""
     check = ReadCheck(vg.resolver)  # type: ignore[arg-type]
     out: dict[str, int] = {}
-    for unit, records in writer.resolutions(units, RESOLUTION).items():
-        for packed, answers, group in records:
-            if check.digest(marshal.loads(zlib.decompress(packed))) == answers:
+    for unit, recorded in records.items():
+        for keys, answers, group in recorded:
+            if check.digest(keys) == answers:
                 out[unit] = group
                 break
     return out, check.reads_checked
+
+
+@dataclass
+class Stored:
+    """What the database already holds for a view as listed, read on a side thread while the new
+    contents are parsed: facts of the contents stored before, which of the view's units are
+    written, and the resolutions recorded for its written file units."""
+
+    facts: dict[str, tuple] = field(default_factory=dict)
+    """sha -> (language, errors, lines, package, syms, refs)."""
+    ntok: dict[str, int] = field(default_factory=dict)
+    nrefs: dict[str, int] = field(default_factory=dict)
+    done_units: dict[str, Any] = field(default_factory=dict)
+    resolutions: dict[str, list[tuple[list[tuple], str, int]]] = field(default_factory=dict)
+
+
+def read_stored(w: Writer, blob_keys: dict[str, str], shas: list[str], layout: ViewLayout) -> Stored:
+    """`Stored` for the contents `shas` (stored before) and the units of `layout`."""
+    out = Stored()
+    got = w.blob_facts([blob_keys[sha] for sha in shas])
+    for sha in shas:
+        row = got.get(blob_keys[sha])
+        if row is not None:
+            syms, refs = marshal.loads(zlib.decompress(row[6]))
+            out.facts[sha] = (row[0], row[1], row[2], row[3], syms, refs)
+            out.ntok[sha] = row[7]
+            out.nrefs[sha] = row[5]
+    out.done_units = w.existing("Unit", layout.units(), "done")
+    out.resolutions = recorded_resolutions(
+        w, [u for u in layout.unit_of_path.values() if out.done_units.get(u) is True])
+    return out
 
 
 def resolution_rows(repo: str, plan_reads: dict[str, tuple[list[tuple], str]], unit_group: dict[str, int]) -> list[dict[str, Any]]:
@@ -281,6 +321,7 @@ def _index_view(
     new = [f for sha, f in unique.items() if blob_keys[sha] not in known]
     facts: dict[str, tuple] = {}
     ntok: dict[str, int] = {}
+    nrefs: dict[str, int] = {}
     # sha -> searchable columns of each symbol: tokenized once, for the blob's token count and
     # for its nodes.
     columns: dict[str, list[tuple[str, ...]]] = {}
@@ -297,6 +338,9 @@ def _index_view(
     paths_of: dict[str, list[str]] = {}
     for f in listing.files:
         paths_of.setdefault(f.sha, []).append(f.path)
+    side = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orch-neo4j-reader")
+    stored = side.submit(read_stored, w, blob_keys, [sha for sha in unique if blob_keys[sha] in known], listed)
+    side.shutdown(wait=False)
     try:
         for parsed in parse_files(read(new), len(new), workers, finish=finish_row):  # type: ignore[arg-type]
             if parsed is None:
@@ -304,6 +348,7 @@ def _index_view(
                 continue
             row = parsed[0]
             blob_rows.append(blob_row(writer.repo, blob_keys[row[0]], parsed, facts, ntok, columns))
+            nrefs[row[0]] = blob_rows[-1]["props"]["n_refs"]
             if len(blob_rows) >= BLOB_BATCH:  # written while the rest is parsed
                 pipe.submit(w.put_blobs, blob_rows)
                 blob_rows = []
@@ -311,10 +356,13 @@ def _index_view(
                       listed_what)
         pipe.submit(w.put_blobs, blob_rows)
         phase("parse")
-        return _index_parsed(w, pipe, queue, repo, listing, unique, blob_keys, new, binary, facts, ntok, columns,
-                             index_path, started, phases, phase, (listed, listed_languages, listed_vg, listed_what))
+        return _index_parsed(w, pipe, queue, repo, listing, unique, new, binary, facts, ntok, nrefs, columns,
+                             index_path, started, phases, phase, (listed, listed_languages, listed_vg, listed_what),
+                             stored)
     except BaseException:
         pipe.close()
+        with contextlib.suppress(Exception):
+            stored.result()  # its reads done before the claims are released
         with contextlib.suppress(Exception):
             w.release()
         raise
@@ -345,31 +393,31 @@ def blob_row(repo: str, key: str, parsed: tuple, facts: dict[str, tuple], ntok: 
 
 
 def _index_parsed(
-    w: Writer, pipe: Pipeline, queue: UnitQueue, repo: Path, listing: Any, unique: dict[str, Any], blob_keys: dict[str, str],
-    new: list, binary: int, facts: dict[str, tuple], ntok: dict[str, int],
+    w: Writer, pipe: Pipeline, queue: UnitQueue, repo: Path, listing: Any, unique: dict[str, Any],
+    new: list, binary: int, facts: dict[str, tuple], ntok: dict[str, int], nrefs: dict[str, int],
     columns: dict[str, list[tuple[str, ...]]], index_path: str, started: float,
     phases: dict[str, float], phase: Callable[[str], None],
     listed: tuple[ViewLayout, dict[str, str], ViewGraph, dict[str, tuple[str, ...]]],
+    side: Future,
 ) -> tuple[IndexStats, BoundView]:
     """`index_view` once the new contents are parsed. Writes go through `pipe` (background
     threads) while the next rows are computed: blobs and the nodes of the units to write need no
     resolution, so the server writes them while contents are parsed and the view is resolved, and
     each edge group as soon as it is resolved."""
     writer = w
-    stored = w.blob_facts([blob_keys[sha] for sha in unique if sha not in facts])
-    for sha in unique:
-        got = stored.get(blob_keys[sha])
-        if got is not None:
-            syms, refs = marshal.loads(zlib.decompress(got[6]))
-            facts[sha] = (got[0], got[1], got[2], got[3], syms, refs)
-            ntok[sha] = got[7]
+    stored: Stored = side.result()
+    for sha, row in stored.facts.items():
+        if sha not in facts:
+            facts[sha] = row
+            ntok[sha] = stored.ntok[sha]
+            nrefs[sha] = stored.nrefs[sha]
     phase("read_facts")
     files = [f for f in listing.files if f.sha in facts]
     skipped = listing.skipped + len(listing.files) - len(files)
     layout = ViewLayout(writer.repo, repo.name, {f.path: f.sha for f in files})
     key = listing.commit or f"worktree:{repo}"
     n_syms = sum(len(facts[f.sha][4]) for f in files)
-    n_refs = sum(stored_uses(facts[f.sha][5]) for f in files)
+    n_refs = sum(nrefs[f.sha] for f in files)
     errors = sum(facts[f.sha][1] for f in files)
 
     def finish(view: BoundView, written: tuple[int, int], resolved: tuple[int, int, int] = (0, 0, 0)
@@ -405,12 +453,14 @@ def _index_parsed(
             phase("reuse_view")
             return finish(found[0], (0, 0))
     listed_layout, listed_languages, vg, what = listed
+    done_units, records = stored.done_units, stored.resolutions
     if layout.shas != listed_layout.shas or any(facts[sha][0] != listed_languages[p] for p, sha in layout.shas.items()):
         # Some listed file did not parse (binary): units written early under the listed view's
         # keys stay unused unless equal to this view's.
         vg = view_graph(repo.name, layout, facts, tracking=True)
         what = unit_contents(layout)
-    done_units = w.existing("Unit", layout.units(), "done")
+        done_units = w.existing("Unit", layout.units(), "done")
+        records = recorded_resolutions(w, [u for u in layout.unit_of_path.values() if done_units.get(u) is True])
     todo = [u for u in layout.units() if done_units.get(u) is not True]
     # Two writer lanes, so the server writes on two threads while this process resolves: `Code`
     # nodes on one; anchors, then each edge group as soon as it is resolved, on the other
@@ -420,8 +470,7 @@ def _index_parsed(
     me = queue.me
     ids = queue.ids
     phase("queue_units")
-    reused, reads_checked = reusable_resolutions(
-        w, layout, vg, [u for u in layout.unit_of_path.values() if done_units.get(u) is True])
+    reused, reads_checked = reusable_resolutions(vg, records)
     phase("check_reads")
     todo_groups: dict[int, list[tuple]] = {}
     pending_groups: list[int] = []
