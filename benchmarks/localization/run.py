@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 from astview import ViewCache, build_view  # noqa: E402
 from baseline import bm25_baseline  # noqa: E402
-from checkouts import SCRATCH_ROOT, checkout  # noqa: E402
+from checkouts import SCRATCH_ROOT, checkout, mirror_of  # noqa: E402
 from dataset import FETCHABLE, TUNE_TEST_REPOS, load_instances  # noqa: E402
 from metrics import Tally  # noqa: E402
 
@@ -74,11 +74,12 @@ def _gold_style(graph, ids: list[str]) -> dict[str, str]:
 def _graph_localizer(index_dir: Path):
     from graph_index import GraphSettings, GraphStoreError, open_graph
     from graph_index.localize import localize
+    from graph_index.localize.history import HistorySource
 
     settings = GraphSettings(index_dir=index_dir)
     graphs: dict[str, object] = {}
 
-    def run(repo: str, root: Path, text: str, top_k: int):
+    def run(repo: str, root: Path, text: str, top_k: int, commit: str):
         g = graphs.get(repo)
         if g is None:
             try:
@@ -95,7 +96,8 @@ def _graph_localizer(index_dir: Path):
         # in a fresh process). Pay it untimed.
         gc.collect()
         t1 = time.perf_counter()
-        loc = localize(g, text, top_k=top_k)  # type: ignore[arg-type]
+        # The scratch tree has no history of its own: read it from the mirror at the base commit.
+        loc = localize(g, text, top_k=top_k, history=HistorySource(mirror_of(repo), commit))  # type: ignore[arg-type]
         t_loc = time.perf_counter() - t1
         return loc, t_index, t_loc, _gold_style(g, [f.id for f in loc.functions])
 
@@ -112,11 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repos", default="", help="Comma-separated owner/name filter.")
     ap.add_argument("--top", type=int, default=10)
     ap.add_argument("--view", choices=["graph", "ast"], default="graph")
-    ap.add_argument("--index-dir", type=Path, default=SCRATCH_ROOT / "index")
+    ap.add_argument("--scratch", type=Path, default=SCRATCH_ROOT, help="Work trees (engineers sharing a machine use their own).")
+    ap.add_argument("--index-dir", type=Path, default=None, help="Embedded indexes (default: <scratch>/index).")
     ap.add_argument("--limit", type=int, default=0, help="Stop after N instances (smoke runs).")
     ap.add_argument("--out", type=Path, default=None, help="Write per-instance rankings as JSONL.")
     ap.add_argument("-v", "--verbose", action="store_true", help="One line per instance.")
     args = ap.parse_args(argv)
+    args.index_dir = args.index_dir or args.scratch / "index"
     configure_logging("warning")
 
     repos = {r.strip() for r in args.repos.split(",") if r.strip()} or None
@@ -146,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     try:
         for inst in instances:
-            root = checkout(inst.repo, inst.base_commit)
+            root = checkout(inst.repo, inst.base_commit, args.scratch)
             alias: dict[str, str] = {}
             if args.view == "ast":
                 view = build_view(root, cache)
@@ -157,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 latencies.append(time.perf_counter() - t0)
             else:
                 assert graph_run
-                loc, t_index, t_loc, alias = graph_run(inst.repo, root, inst.problem_statement, args.top)
+                loc, t_index, t_loc, alias = graph_run(inst.repo, root, inst.problem_statement, args.top, inst.base_commit)
                 index_times.append(t_index)
                 latencies.append(t_loc)
                 view = build_view(root, cache, fast=True)

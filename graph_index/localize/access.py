@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Protocol
 
 from graph_index.localize.bm25 import BM25
+from graph_index.localize.history import HistorySource, PastCommit, read_log
 from graph_index.localize.literals import Hit, scan
 from graph_index.localize.text import tokenize
 from graph_index.localize.view import RepoView, Symbol
@@ -64,6 +65,10 @@ class RepoAccess(Protocol):
         """Source lines holding any of `patterns` verbatim (empty when that cannot be answered)."""
         ...
 
+    def past_commits(self) -> list[PastCommit]:
+        """Recent commits reachable from the view's commit, newest first (empty without history)."""
+        ...
+
 
 def _top(scores: dict, k: int) -> dict:
     return dict(sorted(scores.items(), key=lambda kv: -kv[1])[:k])
@@ -72,8 +77,11 @@ def _top(scores: dict, k: int) -> dict:
 class ViewAccess:
     """Answers from a `RepoView` held in memory; BM25 indexes are built on first use."""
 
-    def __init__(self, view: RepoView, terms: Callable[[str], Counter[str]] | None = None):
+    def __init__(
+        self, view: RepoView, terms: Callable[[str], Counter[str]] | None = None, history: HistorySource | None = None
+    ):
         self.view = view
+        self.history = history
         # Callers indexing many similar views pass a memoized term counter.
         self._terms = terms or (lambda text: Counter(tokenize(text)))
 
@@ -171,3 +179,6 @@ class ViewAccess:
 
     def literal_hits(self, patterns: list[str]) -> list[Hit]:
         return scan(self.view.files, patterns)
+
+    def past_commits(self) -> list[PastCommit]:
+        return read_log(self.history)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from graph_index.graph import CodeGraph
+from graph_index.localize.history import HistorySource, PastCommit, read_log
 from graph_index.localize.issue import extract
 from graph_index.localize.literals import Hit, grep
 from graph_index.localize.text import STOPWORDS, split_identifier
@@ -73,8 +74,11 @@ def search_query(text: str, limit: int = SEARCH_TERMS, named_first: bool = True)
 
 
 class GraphAccess:
-    def __init__(self, graph: CodeGraph, query: Callable[[str], str] = search_query):
+    def __init__(
+        self, graph: CodeGraph, query: Callable[[str], str] = search_query, history: HistorySource | None = None
+    ):
         self.graph = graph
+        self.history = history
         self._query = query
         self.hits = SEARCH_HITS
         self._file_symbols: dict[str, list[Symbol]] = {}
@@ -216,6 +220,15 @@ class GraphAccess:
     def literal_hits(self, patterns: list[str]) -> list[Hit]:
         # From the repository on disk, not the store: every backend answers alike.
         return grep(self.graph.repo_path, self.graph.commit, patterns, self.files())
+
+    def past_commits(self) -> list[PastCommit]:
+        # From the repository on disk, like literal hits: history before the view's commit (a
+        # working tree's HEAD), unless the caller says where history lives (a bare mirror).
+        source = self.history
+        root = self.graph.repo_path
+        if source is None and (root / ".git").exists():
+            source = HistorySource(root, self.graph.commit or "HEAD")
+        return read_log(source)
 
 
 __all__ = ["GraphAccess", "search_query"]

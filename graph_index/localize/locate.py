@@ -8,6 +8,7 @@ import structlog
 
 from graph_index.localize.access import RepoAccess
 from graph_index.localize.bm25 import BM25
+from graph_index.localize.history import in_background
 from graph_index.localize.issue import IN_BACKTICKS, Frame, extract, without_listings
 from graph_index.localize.literals import issue_literals, match_hits
 from graph_index.localize.models import FileHit, FunctionHit, Localization
@@ -96,6 +97,8 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     issue_text = without_listings(issue_text)
     sig = extract(issue_text)
     files = access.files()
+    # Past commits like the issue (files only: a past diff is not mapped to this view's functions).
+    history = in_background(issue_text, access.past_commits, files) if w.history else list
     file_set = set(files)
 
     # Dotted names contribute qualified names (`Class.method`) and their last component.
@@ -178,6 +181,8 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     seeds = {p: s / top for p, s in seeds.items() if s >= 0.5 * top}
     links = {p: access.imports_of(p) | access.importers_of(p) for p in seeds} if w.neighbour else {}
     ev += [e for e in neighbour_evidence(seeds, links, "imports/imported by") if e.target in file_set]
+    # After the first pass (as neighbours are): the seeds stay what the issue itself points at.
+    ev += [e for e in history() if e.target in file_set]
     file_scores = combine(ev, fmul, w.caps)
     file_scores = {p: s * file_kind_factor(p, w, p in mentioned) for p, s in file_scores.items() if p in file_set}
     file_rank = ranked(file_scores, max(top_k, CANDIDATE_FILES_FOR_FUNCTIONS))

@@ -35,6 +35,8 @@ class Weights:
     """Functions the issue names lend weight to the functions they call in other files."""
     literal: float = 2.0
     """Files whose source holds a string the issue quotes (a message, a `--flag`, a quoted value)."""
+    history: float = 0.5
+    """Files that past commits with messages like the issue touched (history before the view)."""
     # Functions
     func_lexical: float = 1.0
     func_file_prior: float = 1.0
@@ -284,6 +286,7 @@ def file_multipliers(w: Weights) -> dict[str, float]:
         "callee": w.callee,
         "raise": w.raise_site,
         "literal": w.literal,
+        "history": w.history,
     }
 
 
