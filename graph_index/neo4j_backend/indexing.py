@@ -99,7 +99,10 @@ UNIT_BATCH = 2_000
 GROUP_BATCH = 10_000
 """Relationships resolved before they are handed to the background writer."""
 NODES, GRAPH = 0, 1
-"""Writer lanes: `Code` nodes; anchors and relationships."""
+"""Writer lanes: `Code` nodes, anchors; relationships go to the lane with less work queued."""
+NODE_COST, ANCHOR_COST, EDGE_COST = 8, 2, 1
+"""Rough server cost of writing a `Code` node, merging an anchor and creating a relationship
+(sympy, full JIT: ~120, ~30 and ~15 us), to weigh the work queued on each lane."""
 """Node rows handed to the background writer at a time: the server starts on the first ones while
 the rest are computed."""
 
@@ -218,6 +221,7 @@ class UnitQueue:
         self.pending_rows: dict[str, list[dict[str, Any]]] = {}
         self.asked: set[str] = set()
         self._anchor_jobs: list[Future] = []
+        self._queued: dict[int, list[tuple[Future, int]]] = {NODES: [], GRAPH: []}
         self._rows: dict[str, list[dict[str, Any]]] = {}
         self._anchors: list[list] = []
         self._size = 0
@@ -238,8 +242,25 @@ class UnitQueue:
             return
         anchors, rows = self._anchors, self._rows
         self._anchors, self._rows, self._size = [], {}, 0
-        self._anchor_jobs.append(self.pipe.submit(self._put_anchors, anchors, lane=GRAPH))
-        self.pipe.submit(self._put_nodes, rows, lane=NODES)
+        self._anchor_jobs.append(self.submit(self._put_anchors, anchors, lane=GRAPH, cost=len(anchors) * ANCHOR_COST))
+        self.submit(self._put_nodes, rows, lane=NODES, cost=sum(map(len, rows.values())) * NODE_COST)
+
+    def submit(self, fn: Callable[..., Any], *args: Any, lane: int, cost: int) -> Future:
+        """`pipe.submit`, remembering the job's rough cost (see `NODE_COST`) until it is done."""
+        job = self.pipe.submit(fn, *args, lane=lane)
+        self._queued[lane].append((job, cost))
+        return job
+
+    def idlest_lane(self) -> int:
+        """The lane with the least work queued (or running)."""
+        for jobs in self._queued.values():
+            jobs[:] = [(job, cost) for job, cost in jobs if not job.done()]
+        return min((sum(cost for _, cost in self._queued[lane]), lane) for lane in (GRAPH, NODES))[1]
+
+    def wait_anchors(self) -> None:
+        """Block until the anchors of every unit flushed so far are merged (and `ids` holds them)."""
+        for job in list(self._anchor_jobs):
+            job.result()
 
     def _put_anchors(self, anchors: list[list]) -> None:
         self.ids.update(self.w.put_anchors(anchors))
@@ -488,12 +509,24 @@ def _index_parsed(
     chunk: dict[int, list[tuple]] = {}
     size = 0
 
+    def put_groups_later(chunk: dict[int, list[tuple]]) -> None:
+        # Off the graph lane, the units' anchors (merged there, before any group) may not be
+        # in yet; merged here without them, an anchor would lack its name and kind.
+        queue.wait_anchors()
+        put_groups(chunk)
+
+    def submit_groups(chunk: dict[int, list[tuple]], size: int) -> None:
+        # Each chunk goes to the lane with less work queued: the `Code` nodes' lane is often idle
+        # while the last groups are resolved, and one server thread writing them all was the tail.
+        lane = queue.idlest_lane()
+        queue.submit(put_groups if lane == GRAPH else put_groups_later, chunk, lane=lane, cost=size * EDGE_COST)
+
     def on_group(g: int, edges: list[tuple]) -> None:
         nonlocal chunk, size
         chunk[g] = edges
         size += len(edges)
         if size >= GROUP_BATCH:
-            pipe.submit(put_groups, chunk, lane=GRAPH)
+            submit_groups(chunk, size)
             chunk, size = {}, 0
 
     try:
@@ -503,7 +536,7 @@ def _index_parsed(
         # would keep every table and memo alive until the next full collection. Nothing uses it
         # after resolution, so break them and let reference counting free it all on return.
         vars(vg).clear()
-    pipe.submit(put_groups, chunk, lane=GRAPH)
+    submit_groups(chunk, size)
     resolved = (len(layout.unit_of_path) - len(reused), len(reused), reads_checked)
     phase("resolve")
     pipe.wait()
