@@ -214,7 +214,7 @@ class UnitQueue:
     def __init__(self, w: Writer, pipe: Pipeline, me: str) -> None:
         self.w, self.pipe, self.me = w, pipe, me
         self.ids: dict[str, str] = {}
-        """anchor key -> element id; filled on the graph lane only, read after `pipe.wait`."""
+        """anchor key -> element id; filled by the writer lanes, read after `pipe.wait`."""
         self.mine: list[str] = []
         self.pending: list[str] = []
         """Units another live indexer claimed: waited for (and taken over) at the end."""
