@@ -443,6 +443,7 @@ def _index_parsed(
 
     def finish(view: BoundView, written: tuple[int, int], resolved: tuple[int, int, int] = (0, 0, 0)
                ) -> tuple[IndexStats, BoundView]:
+        w.await_search()
         w.put_commit(f"{writer.repo}|{key}", {
             "view": view.key, "commit": listing.commit, "path": str(repo), "indexed_at": time.time(),
             "skipped": skipped,

@@ -22,13 +22,20 @@ from __future__ import annotations
 
 from graph_index.models import EdgeKind
 
-FULLTEXT_INDEX = "orch_code_terms"
+FULLTEXT_INDEX = "orch_code_tokens"
 FULLTEXT_PROPERTY = "t_set"
 """Lucene only finds candidates, so it indexes one field per node: the distinct tokens of its
 four searchable columns (`t_set`, see `units._row`). Four fields with every repeat cost sympy's first
-index ~2 s more server CPU; the columns themselves stay on the node for counting."""
-RETIRED = ("orch_code_text",)
-"""Indexes earlier versions created and nothing reads any more (dropping them is idempotent)."""
+index ~2 s more server CPU; the columns themselves stay on the node for counting.
+
+The index is eventually consistent: Lucene is updated by a background thread after each commit
+instead of inside it, so its upkeep leaves the writers' commit path (sympy's first index: the
+`Code` node writes ~3.5 s -> ~2.8 s of server CPU). Indexing waits for it once at the end
+(`Writer.await_search`), so what `index()` wrote is searchable when it returns."""
+RETIRED = ("orch_code_text", "orch_code_terms")
+"""Indexes earlier versions created and nothing reads any more (dropping them is idempotent);
+`orch_code_terms` was the full-text index when it was updated inside each commit (index options
+cannot change in place, so the index changed its name)."""
 KIND_LABELS = ("Repository", "Directory", "File", "Module", "Class", "Function", "Test")
 
 STATEMENTS: tuple[str, ...] = (
@@ -65,7 +72,7 @@ STATEMENTS: tuple[str, ...] = (
     # Pre-tokenized text (see fts.tokenize) with the whitespace analyzer, so Lucene's terms are
     # exactly the tokens the shared BM25 scorer counts.
     f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:Code) ON EACH [n.{FULLTEXT_PROPERTY}] "
-    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace', `fulltext.eventually_consistent`: false}}",
+    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace', `fulltext.eventually_consistent`: true}}",
 )
 
 

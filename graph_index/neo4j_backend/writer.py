@@ -269,6 +269,11 @@ class Writer:
             )
 
     # -- views and commits ------------------------------------------------------------------------
+    def await_search(self) -> None:
+        """Block until the eventually consistent full-text index holds every committed write, so
+        a commit is never visible before its nodes are searchable."""
+        self.conn.execute("CALL db.index.fulltext.awaitEventuallyConsistentIndexRefresh()")
+
     def put_view(self, key: str, props: dict[str, Any]) -> None:
         self.conn.execute("MERGE (v:View {key: $key}) SET v += $props, v.repo = $repo", key=key, props=props,
                           repo=self.repo)
