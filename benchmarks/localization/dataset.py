@@ -40,6 +40,8 @@ class Instance:
     gold_files: tuple[str, ...]
     gold_functions: tuple[str, ...] = field(default=())
     split_file: str = "test"
+    no_function_gold: str = ""
+    """Why a test row has no function gold (see `why_no_function_gold`); empty when it has some."""
 
 
 def gold_files_of(patch: str) -> tuple[str, ...]:
@@ -48,6 +50,16 @@ def gold_files_of(patch: str) -> tuple[str, ...]:
     for a_path, _b_path in _DIFF_HEADER.findall(patch):
         seen.setdefault(a_path, None)
     return tuple(seen)
+
+
+_ADDED_DEF = re.compile(r"^\+\s*(?:async\s+)?def\s+\w+", re.MULTILINE)
+
+
+def why_no_function_gold(patch: str) -> str:
+    """Why the gold data names no function for a row: the patch only adds functions (none of
+    them exists at the base commit, so no ranking can find them), or it edits module-level or
+    class-body code (a constant, `__slots__`), which is no function's."""
+    return "adds functions" if _ADDED_DEF.search(patch) else "module or class-level code"
 
 
 def _rows(name: str) -> list[dict]:
@@ -82,6 +94,11 @@ def load_instances(split: str, repos: set[str] | None = None) -> list[Instance]:
                 gold_files=gold_files_of(r["patch"]),
                 gold_functions=functions.get(r["instance_id"], ()),
                 split_file=split_file,
+                no_function_gold=(
+                    why_no_function_gold(r["patch"])
+                    if split_file == "test" and not functions.get(r["instance_id"])
+                    else ""
+                ),
             )
         )
     return out

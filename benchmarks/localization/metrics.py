@@ -20,11 +20,22 @@ class Tally:
     funcs: dict[int, int] = field(default_factory=lambda: dict.fromkeys(FUNC_KS, 0))
     n_files: int = 0
     n_funcs: int = 0
+    without_funcs: dict[str, int] = field(default_factory=dict)
+    """Rows left out of the function figures, by why they have no function gold."""
 
-    def add(self, files: Sequence[str], gold_files: Sequence[str], funcs: Sequence[str], gold_funcs: Sequence[str]) -> None:
+    def add(
+        self,
+        files: Sequence[str],
+        gold_files: Sequence[str],
+        funcs: Sequence[str],
+        gold_funcs: Sequence[str],
+        why_no_funcs: str = "",
+    ) -> None:
         self.n_files += 1
         for k in FILE_KS:
             self.files[k] += hit(files, gold_files, k)
+        if not gold_funcs and why_no_funcs:
+            self.without_funcs[why_no_funcs] = self.without_funcs.get(why_no_funcs, 0) + 1
         if gold_funcs:
             self.n_funcs += 1
             for k in FUNC_KS:

@@ -52,14 +52,15 @@ def _norm(ids: list[str], alias: dict[str, str] | None = None) -> list[str]:
 def _gold_style(graph, ids: list[str]) -> dict[str, str]:
     """Gold function ids have at most one dot: a function nested in another is named by its
     innermost enclosing class and its own name (`requests/models.py:Response.generate` for the
-    graph's `Response.iter_content.generate`). Only nested functions are renamed; the graph
-    says which parts of a qualified name are classes."""
+    graph's `Response.iter_content.generate`), or by its own name alone when no class encloses
+    it (`sympy/simplify/fu.py:_f` for the graph's `_TR56._f`). Only nested functions are
+    renamed; the graph says which parts of a qualified name are classes."""
     from graph_index.models import NodeKind
 
     out = {}
     for sid in ids:
         path, _, qual = sid.partition(":")
-        if qual.count(".") < 2:
+        if "." not in qual:
             continue
         node = graph.node(sid)
         parent = graph.node(node.parent) if node is not None and node.parent else None
@@ -173,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             if inst.split_file == "test" and inst.repo in FETCHABLE:
                 member.append("test")
             for g in member:
-                orch[g].add(files, inst.gold_files, funcs, inst.gold_functions)
+                orch[g].add(files, inst.gold_files, funcs, inst.gold_functions, inst.no_function_gold)
                 base[g].add(b_files, inst.gold_files, b_funcs, inst.gold_functions)
             rank = files.index(inst.gold_files[0]) + 1 if inst.gold_files[0] in files else 0
             if args.verbose:
@@ -198,7 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     for g in groups:
         if orch[g].n_files:
             label = {"tune": "tuning rows", "report": "report rows", "test": "Lite test rows, 9 fetchable repos"}[g]
-            print(f"-- {label}: {orch[g].n_files} instances, function gold for {orch[g].n_funcs}")
+            # Rows without function gold are out of the function figures; say how many and why.
+            gaps = ", ".join(f"{n} {why}" for why, n in sorted(orch[g].without_funcs.items()))
+            print(f"-- {label}: {orch[g].n_files} instances, function gold for {orch[g].n_funcs}"
+                  + (f" (none for {gaps})" if gaps else ""))
             show("orch", orch[g])
             show("bm25", base[g])
     lat = sorted(latencies)
