@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Protocol
 
 from graph_index.localize.bm25 import BM25
-from graph_index.localize.history import HistorySource, PastCommit, read_log
+from graph_index.localize.history import HistorySource, PastCommit, read_files, read_log
 from graph_index.localize.literals import Hit, scan
 from graph_index.localize.text import tokenize
 from graph_index.localize.view import RepoView, Symbol
@@ -66,7 +66,12 @@ class RepoAccess(Protocol):
         ...
 
     def past_commits(self) -> list[PastCommit]:
-        """Recent commits reachable from the view's commit, newest first (empty without history)."""
+        """Recent commits reachable from the view's commit, newest first, without their files
+        (empty without history)."""
+        ...
+
+    def commit_files(self, shas: list[str]) -> dict[str, tuple[str, ...]]:
+        """sha -> the files that past commit changed."""
         ...
 
 
@@ -182,3 +187,6 @@ class ViewAccess:
 
     def past_commits(self) -> list[PastCommit]:
         return read_log(self.history)
+
+    def commit_files(self, shas: list[str]) -> dict[str, tuple[str, ...]]:
+        return read_files(self.history, shas)

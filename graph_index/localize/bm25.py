@@ -10,10 +10,18 @@ from collections.abc import Hashable, Iterable, Mapping
 class BM25:
     """Postings-based BM25; documents are term-frequency maps keyed by any hashable id."""
 
-    def __init__(self, docs: Mapping[Hashable, Counter[str]], k1: float = 1.2, b: float = 0.75):
+    def __init__(
+        self,
+        docs: Mapping[Hashable, Counter[str]],
+        k1: float = 1.2,
+        b: float = 0.75,
+        lengths: Mapping[Hashable, int] | None = None,
+    ):
+        """`lengths`: each document's length in terms, when `docs` keeps only some of its terms
+        (those of one query: scoring many documents once need not index all their words)."""
         self.k1, self.b = k1, b
         self.n = len(docs)
-        lengths = {key: sum(tf.values()) for key, tf in docs.items()}
+        lengths = dict(lengths) if lengths is not None else {key: sum(tf.values()) for key, tf in docs.items()}
         self.avgdl = (sum(lengths.values()) / self.n) if self.n else 0.0
         self.postings: dict[str, list[tuple[Hashable, int]]] = {}
         for key, tf in docs.items():

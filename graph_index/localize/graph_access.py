@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from graph_index.graph import CodeGraph
-from graph_index.localize.history import HistorySource, PastCommit, read_log
+from graph_index.localize.history import HistorySource, PastCommit, read_files, read_log
 from graph_index.localize.issue import extract
 from graph_index.localize.literals import Hit, grep
 from graph_index.localize.text import STOPWORDS, split_identifier
@@ -221,14 +221,19 @@ class GraphAccess:
         # From the repository on disk, not the store: every backend answers alike.
         return grep(self.graph.repo_path, self.graph.commit, patterns, self.files())
 
-    def past_commits(self) -> list[PastCommit]:
+    def _history_source(self) -> HistorySource | None:
         # From the repository on disk, like literal hits: history before the view's commit (a
         # working tree's HEAD), unless the caller says where history lives (a bare mirror).
-        source = self.history
         root = self.graph.repo_path
-        if source is None and (root / ".git").exists():
-            source = HistorySource(root, self.graph.commit or "HEAD")
-        return read_log(source)
+        if self.history is None and (root / ".git").exists():
+            return HistorySource(root, self.graph.commit or "HEAD")
+        return self.history
+
+    def past_commits(self) -> list[PastCommit]:
+        return read_log(self._history_source())
+
+    def commit_files(self, shas: list[str]) -> dict[str, tuple[str, ...]]:
+        return read_files(self._history_source(), shas)
 
 
 __all__ = ["GraphAccess", "search_query"]

@@ -8,7 +8,7 @@ import structlog
 
 from graph_index.localize.access import RepoAccess
 from graph_index.localize.bm25 import BM25
-from graph_index.localize.history import in_background
+from graph_index.localize.history import evidence_from, in_background
 from graph_index.localize.issue import IN_BACKTICKS, Frame, extract, without_listings
 from graph_index.localize.literals import issue_literals, match_hits
 from graph_index.localize.models import FileHit, FunctionHit, Localization
@@ -99,7 +99,11 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     sig = extract(issue_text)
     files = access.files()
     # Past commits like the issue (files only: a past diff is not mapped to this view's functions).
-    history = in_background(issue_text, access.past_commits, files) if w.history else list
+    history = (
+        in_background(lambda: evidence_from(issue_text, access.past_commits, access.commit_files, files))
+        if w.history
+        else list
+    )
     file_set = set(files)
 
     # Dotted names contribute qualified names (`Class.method`) and their last component.

@@ -12,13 +12,17 @@ from graph_index.config import Neo4jSettings
 from graph_index.localize import localize
 from graph_index.localize.access import ViewAccess
 from graph_index.localize.history import (
+    HALF_LIFE,
     MAX_FILES_PER_COMMIT,
     HistorySource,
     PastCommit,
+    evidence_from,
+    files_args,
     history_evidence,
     in_background,
     log_args,
     parse_log,
+    read_files,
     read_log,
     similar_commits,
 )
@@ -51,51 +55,74 @@ def test_parse_log_reads_messages_times_and_files() -> None:
     args = log_args("abc123", 50)
     # Only history reachable from the view's revision, bounded, merges (no own diff) left out.
     assert args[-2:] == ["abc123", "--"] and "--max-count=50" in args and "--no-merges" in args
+    assert "--name-only" not in args  # messages only: diffing every commit is the costly part
+    assert files_args(["a", "b"])[-3:] == ["a", "b", "--"]
 
 
-def _commit(sha: str, message: str, files: tuple[str, ...]) -> PastCommit:
+def _commit(sha: str, message: str, files: tuple[str, ...] = ()) -> PastCommit:
     return PastCommit(sha, 0, message, files)
 
 
-def test_similar_commits_skip_wide_commits_and_foreign_files() -> None:
+def test_similar_commits_rank_messages_and_decay_with_age() -> None:
     commits = [
-        _commit(
-            "wide",
-            "Fix eviction everywhere",
-            tuple(f"pkg/m{i}.py" for i in range(MAX_FILES_PER_COMMIT + 1)),
-        ),
-        _commit(
-            "gone", "Fix eviction in the old cache", ("old/cache.py",)
-        ),  # no longer in the view
-        _commit(
-            "fix",
-            "Fix eviction of the oldest entry when the cache is full",
-            ("pkg/cache.py", "tests/test_cache.py"),
-        ),
-        _commit("other", "Session timeout is ignored", ("pkg/session.py",)),
+        _commit("new", "Session timeout is ignored"),
+        _commit("fix", "Fix eviction of the oldest entry when the cache is full"),
+        *(_commit(f"pad{i}", f"Tidy module {i}") for i in range(HALF_LIFE)),
+        _commit("old", "Fix eviction of the oldest entry when the cache is full"),
     ]
-    files = [*FILES, *(f"pkg/m{i}.py" for i in range(MAX_FILES_PER_COMMIT + 1))]
-    got = similar_commits("The cache eviction drops the newest entry when full", commits, files)
-    assert [c.sha for c, _ in got] == ["fix"]
+    got = similar_commits("The cache eviction drops the newest entry when full", commits)
+    assert [c.sha for c, _ in got] == ["fix", "old"]  # "new" shares no word; padding neither
+    # The same message a half-life further back counts about half.
+    assert got[1][1] == pytest.approx(got[0][1] / 2, rel=0.01)
+    assert similar_commits("anything", []) == []
 
 
-def test_history_evidence_shares_a_commit_between_its_files() -> None:
-    commits = [
-        _commit("c1", "Fix eviction when the cache is full", ("pkg/cache.py", "pkg/store.py")),
-        _commit("c2", "Store keeps stale entries after eviction", ("pkg/store.py",)),
+def test_history_evidence_skips_wide_commits_foreign_files_and_shares_weight() -> None:
+    wide = tuple(f"pkg/m{i}.py" for i in range(MAX_FILES_PER_COMMIT + 1))
+    similar = [
+        (_commit("wide", "Fix eviction everywhere", wide), 9.0),
+        (
+            _commit("gone", "Fix eviction in the old cache", ("old/cache.py",)),
+            8.0,
+        ),  # not in the view
+        (_commit("unread", "Fix eviction"), 7.0),  # files unknown: nothing to point at
+        (
+            _commit("c1", "Fix eviction when the cache is full", ("pkg/cache.py", "pkg/store.py")),
+            6.0,
+        ),
+        (_commit("c2", "Store keeps stale entries after eviction", ("pkg/store.py",)), 3.0),
     ]
-    ev = history_evidence("Cache eviction is wrong when the cache is full", commits, FILES)
+    ev = history_evidence(similar, [*FILES, *wide])
     assert {e.kind for e in ev} == {"history"}
-    by = {}
+    by: dict[str, list] = {}
     for e in ev:
         by.setdefault(e.target, []).append(e)
-    cache = by["pkg/cache.py"]
-    assert len(cache) == 1 and cache[0].weight == pytest.approx(
-        1 / math.sqrt(2)
-    )  # best commit, two files
-    assert cache[0].note == 'past commit c1 "Fix eviction when the cache is full" touched it'
-    assert len(by["pkg/store.py"]) == 2
-    assert history_evidence("Cache eviction", [], FILES) == []
+    assert set(by) == {"pkg/cache.py", "pkg/store.py"}
+    # The best kept commit counts fully, shared between its two files; the next at its ratio.
+    assert [e.weight for e in by["pkg/cache.py"]] == [pytest.approx(1 / math.sqrt(2))]
+    assert sorted(e.weight for e in by["pkg/store.py"]) == [
+        pytest.approx(0.5),
+        pytest.approx(1 / math.sqrt(2)),
+    ]
+    assert (
+        by["pkg/cache.py"][0].note
+        == 'past commit c1 "Fix eviction when the cache is full" touched it'
+    )
+    assert history_evidence([], FILES) == []
+
+
+def test_evidence_from_reads_files_of_the_similar_commits_only() -> None:
+    commits = [_commit("a", "Fix eviction when the cache is full"), _commit("b", "Session timeout")]
+    asked: list[list[str]] = []
+
+    def changed(shas: list[str]) -> dict[str, tuple[str, ...]]:
+        asked.append(shas)
+        return {"a": ("pkg/cache.py",), "b": ("pkg/session.py",)}
+
+    ev = evidence_from("cache eviction when full", lambda: commits, changed, FILES)
+    assert asked == [["a"]]
+    assert [e.target for e in ev] == ["pkg/cache.py"]
+    assert evidence_from("cache eviction", list, changed, FILES) == [] and asked == [["a"]]
 
 
 def _repo(tmp_path: Path) -> tuple[Path, str, str]:
@@ -125,8 +152,12 @@ def test_read_log_sees_only_history_reachable_from_the_view(tmp_path: Path, monk
         "Fix eviction of the oldest entry when the cache is full",
         "Initial layout",
     ]
-    assert got[0].sha == view and got[1].files == ("pkg/cache.py",)
+    assert got[0].sha == view and all(c.files == () for c in got)
     assert later not in {c.sha for c in got}
+    files = read_files(HistorySource(repo, view), [got[1].sha, got[0].sha])
+    assert files == {got[1].sha: ("pkg/cache.py",), got[0].sha: ("pkg/store.py",)}
+    assert read_files(HistorySource(repo, view), []) == {}
+    assert read_files(HistorySource(repo, view), ["0" * 40]) == {}
     assert len(read_log(HistorySource(repo, view), max_commits=2)) == 2
     assert read_log(HistorySource(repo, "HEAD"))[0].sha == later
     # Failures mean no history, never an error: unknown commit, no repository, no git.
@@ -135,6 +166,7 @@ def test_read_log_sees_only_history_reachable_from_the_view(tmp_path: Path, monk
     assert read_log(None) == []
     monkeypatch.setenv("PATH", str(tmp_path / "nothing"))
     assert read_log(HistorySource(repo, view)) == []
+    assert read_files(HistorySource(repo, view), [view]) == {}
 
 
 ISSUE = "Eviction misbehaves when the cache is full: the oldest entry stays"
@@ -241,12 +273,19 @@ def test_history_evidence_identical_on_both_backends(tmp_path: Path, neo4j_serve
         neo.close()
 
 
-def test_in_background_scores_on_a_thread_and_swallows_failures() -> None:
-    commits = [_commit("c1", "Fix eviction when the cache is full", ("pkg/cache.py",))]
-    got = in_background("cache eviction", lambda: commits, FILES)()
-    assert [e.target for e in got] == ["pkg/cache.py"]
+def test_in_background_runs_on_a_thread_and_swallows_failures() -> None:
+    import threading
 
-    def broken() -> list[PastCommit]:
+    seen: list[str] = []
+
+    def compute() -> list:
+        seen.append(threading.current_thread().name)
+        return [1]
+
+    assert in_background(compute)() == [1]
+    assert seen and seen[0].startswith("history")
+
+    def broken() -> list:
         raise RuntimeError("store closed")
 
-    assert in_background("cache eviction", broken, FILES)() == []
+    assert in_background(broken)() == []
