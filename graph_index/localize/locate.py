@@ -225,9 +225,12 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
         # files, rank every function by its name, signature and docstring.
         local = BM25(local_docs).scores(tokenize(issue_text))
         fev += lexical_evidence({k: v for k, v in local.items() if v > 0}, "in-file BM25", "local")  # type: ignore[arg-type]
+    candidates = {p for p, _ in file_rank[:CANDIDATE_FILES_FOR_FUNCTIONS]}
     for sid in lex_funcs:
         path = _path_of(sid)
-        if path in prior:
+        # The candidate files' functions have their file's prior already (counted twice, any
+        # file at half the best score was as good as the best one for its functions).
+        if path in prior and path not in candidates:
             fev.append(Evidence(sid, "file", prior[path], f"in ranked file {path}"))
     fmul2 = func_multipliers(w)
     first_f = combine(fev, fmul2, w.caps)

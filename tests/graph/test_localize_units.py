@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from graph_index.localize.access import ViewAccess
 from graph_index.localize.locate import localize_with
+from graph_index.localize.scoring import Weights
 from graph_index.localize.units import nested_in, with_nested
 from graph_index.localize.view import RepoView, Symbol
 
@@ -52,3 +55,29 @@ def test_localize_returns_the_closure_of_the_function_it_ranks_first() -> None:
     assert [f.id for f in loc.functions] == ["shop/render.py:render", "shop/render.py:render.fmt"]
     assert loc.functions[1].score == loc.functions[0].score
     assert loc.functions[1].evidence[0] == "defined in `render`, which ranks high"
+
+
+def test_a_functions_file_prior_counts_once() -> None:
+    # Only the file prior counts: every function scores its file's score relative to the best
+    # file's, whether or not the full-text search also returned it (it used to count twice then,
+    # so any lexically hit function of a file at half the best score tied the best file's).
+    files = {
+        "shop/cart.py": "class Cart:\n    def total(self):\n        return 0\n",
+        "shop/pricing.py": "def discount(total):\n    return total\n",
+    }
+    symbols = [
+        Symbol("shop/cart.py:Cart", "shop/cart.py", "Cart", "Cart", "class", 1, 3, "class Cart"),
+        Symbol("shop/cart.py:Cart.total", "shop/cart.py", "Cart.total", "total", "method", 2, 3, "def total(self)"),
+        Symbol("shop/pricing.py:discount", "shop/pricing.py", "discount", "discount", "function", 1, 2,
+               "def discount(total) discount total"),
+    ]
+    view = RepoView(files=files, symbols={s.id: s for s in symbols})
+    only_prior = Weights(func_lexical=0.0, func_local=0.0, func_identifier=0.0, func_frame=0.0,
+                         func_callee=0.0, func_literal=0.0, test_link=0.0)
+    loc = localize_with(ViewAccess(view), "shop/cart.py: the discount total is wrong", top_k=5, weights=only_prior)
+    file_score = {f.path: f.score for f in loc.files}
+    assert list(file_score) == ["shop/cart.py", "shop/pricing.py"]
+    best = file_score["shop/cart.py"]
+    assert 0.0 < file_score["shop/pricing.py"] / best < 0.9
+    for f in loc.functions:
+        assert f.score == pytest.approx(file_score[f.id.split(":")[0]] / best)
