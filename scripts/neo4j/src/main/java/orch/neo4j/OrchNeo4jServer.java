@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.neo4j.configuration.GraphDatabaseInternalSettings;
 import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.configuration.SettingValueParsers;
 import org.neo4j.configuration.connectors.BoltConnector;
 import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
 import org.neo4j.configuration.connectors.HttpConnector;
@@ -18,18 +19,18 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.QueryExecutionException;
-import org.neo4j.io.ByteUnit;
 
 /**
  * A throwaway Neo4j (community, embedded) for orch's integration tests: Bolt on loopback only,
  * authentication on, no HTTP.
  *
  * <pre>
- * java -jar orch-neo4j-server.jar --home DIR [--port 7687] [--password PW]
+ * java -jar orch-neo4j-server.jar --home DIR [--port 7687] [--password PW] [--pagecache 1g] [--conf FILE]
  * </pre>
  *
- * Port and password may also come from ORCH_NEO4J_PORT / ORCH_NEO4J_PASSWORD; the environment is
- * preferred for the password because arguments show up in `ps`.
+ * Port, password, page cache and an extra settings file may also come from ORCH_NEO4J_PORT /
+ * ORCH_NEO4J_PASSWORD / ORCH_NEO4J_PAGECACHE / ORCH_NEO4J_CONF; the environment is preferred for
+ * the password because arguments show up in `ps`.
  */
 public final class OrchNeo4jServer {
     /** Printed once Bolt completed a handshake; neo4j-server.sh waits for this prefix. */
@@ -39,6 +40,7 @@ public final class OrchNeo4jServer {
     static final String DEFAULT_PASSWORD = "orch-test-password";
     static final int DEFAULT_PORT = 7687;
     static final String HOST = "127.0.0.1";
+    static final String DEFAULT_PAGECACHE = "1g";
 
     private OrchNeo4jServer() {}
 
@@ -48,8 +50,11 @@ public final class OrchNeo4jServer {
         int port = Integer.parseInt(option(opts, "port", "ORCH_NEO4J_PORT", String.valueOf(DEFAULT_PORT)));
         String password = option(opts, "password", "ORCH_NEO4J_PASSWORD", DEFAULT_PASSWORD);
 
+        String pagecache = option(opts, "pagecache", "ORCH_NEO4J_PAGECACHE", DEFAULT_PAGECACHE);
+        String conf = option(opts, "conf", "ORCH_NEO4J_CONF", "");
+
         long t0 = System.nanoTime();
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home)
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress(HOST, port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress(HOST, port))
@@ -63,12 +68,24 @@ public final class OrchNeo4jServer {
                 .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofSeconds(1))
                 .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ofSeconds(1))
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(256))
+                // Large enough for a sympy-sized store (~450 MB): at 256 MiB, indexing it evicted
+                // and re-read pages. Muninn allocates as pages are used, so small stores stay small.
+                .setConfig(GraphDatabaseSettings.pagecache_memory, SettingValueParsers.BYTES.parse(pagecache))
+                // Transaction logs are kept only as long as recovery needs them, and checkpoints
+                // (which prune them) come every 5 minutes instead of 15: the default keeps two
+                // days of logs, and indexing sympy writes ~6 MB/s of them (a bench server's
+                // state directory had reached 38 GB).
+                .setConfig(GraphDatabaseSettings.keep_logical_logs, "false")
+                .setConfig(GraphDatabaseSettings.check_point_interval_time, Duration.ofMinutes(5))
                 // The pom already excludes neo4j-udc; this keeps usage reporting off even if a
                 // version bump brings it back through another path.
                 .setConfig(GraphDatabaseSettings.udc_enabled, false)
-                .setConfig(GraphDatabaseInternalSettings.udc_network_enabled, false)
-                .build();
+                .setConfig(GraphDatabaseInternalSettings.udc_network_enabled, false);
+        if (!conf.isEmpty()) {
+            // Settings a user wants on top of these (neo4j.conf syntax); they win over the above.
+            builder.loadPropertiesFromFile(Path.of(conf));
+        }
+        DatabaseManagementService dbms = builder.build();
         long dbmsMs = (System.nanoTime() - t0) / 1_000_000;
 
         CountDownLatch stopped = new CountDownLatch(1);
@@ -179,7 +196,7 @@ public final class OrchNeo4jServer {
 
     private static void usage(String problem) {
         System.err.println("orch-neo4j: " + problem);
-        System.err.println("usage: java -jar orch-neo4j-server.jar --home DIR [--port N] [--password PW]");
+        System.err.println("usage: java -jar orch-neo4j-server.jar --home DIR [--port N] [--password PW] [--pagecache SIZE] [--conf FILE]");
         System.exit(2);
     }
 }
