@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 
 class Neo4jSettings(BaseModel):
@@ -36,3 +36,9 @@ class GraphSettings(BaseModel):
     fifth more on a first index and doubles the index file, and pays off when one index serves
     many commits. `auto`: on in batch runs (their instances share one index per repository),
     off otherwise."""
+
+    @field_validator("piece_cache", mode="before")
+    @classmethod
+    def _yaml_switch(cls, value: object) -> object:
+        # YAML reads a bare `on`/`off` (in a config file, --set or ORCH_GRAPH__PIECE_CACHE) as a boolean.
+        return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) else value

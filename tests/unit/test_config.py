@@ -78,3 +78,13 @@ def test_bad_configuration_is_one_clear_line(tmp_path: Path, content: str, env: 
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"config file not found: .*missing\.yaml"):
         load_settings([tmp_path / "missing.yaml"], env={})
+
+
+def test_on_and_off_switches_survive_yaml_booleans(tmp_path: Path) -> None:
+    # YAML 1.1 reads bare on/off as booleans, in files, --set values and environment variables alike.
+    user = tmp_path / "user.yaml"
+    user.write_text("graph:\n  piece_cache: off\n")
+    assert load_settings([user], env={}).settings.graph.piece_cache == "off"
+    assert load_settings(env={"ORCH_GRAPH__PIECE_CACHE": "on"}).settings.graph.piece_cache == "on"
+    assert load_settings(env={}, overrides={"graph.piece_cache": "off"}).settings.graph.piece_cache == "off"
+    assert load_settings(env={}, overrides={"graph.piece_cache": "auto"}).settings.graph.piece_cache == "auto"
