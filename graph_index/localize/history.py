@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import subprocess
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from pathlib import Path
 import structlog
 
 from graph_index.localize.bm25 import BM25
+from graph_index.localize.gitrun import optional_git
 from graph_index.localize.scoring import Evidence
 from graph_index.localize.text import tokenize
 
@@ -105,21 +105,8 @@ def parse_log(raw: str) -> list[PastCommit]:
 
 
 def _git(source: HistorySource, args: list[str], timeout: float) -> list[PastCommit]:
-    try:
-        proc = subprocess.run(
-            args, cwd=source.repo, capture_output=True, timeout=timeout, check=False
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.info("history skipped", error=str(exc))
-        return []
-    if proc.returncode != 0:
-        log.info(
-            "history read failed",
-            code=proc.returncode,
-            stderr=proc.stderr[:200].decode(errors="replace"),
-        )
-        return []
-    return parse_log(proc.stdout.decode(errors="replace"))
+    stdout = optional_git(args, source.repo, timeout, "history")
+    return parse_log(stdout.decode(errors="replace")) if stdout is not None else []
 
 
 def read_log(

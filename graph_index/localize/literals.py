@@ -9,17 +9,13 @@ commit, so every graph backend sees the same hits; any failure (no git, timeout)
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
-
+from graph_index.localize.gitrun import optional_git
 from graph_index.localize.issue import code_regions
 from graph_index.localize.view import Symbol
-
-log = structlog.get_logger(__name__)
 
 MIN_FRAGMENT_CHARS = 15
 """A message fragment shorter than this (`bad x`, `not found`) is too common to point anywhere."""
@@ -177,17 +173,12 @@ def grep(root: Path | str | None, commit: str | None, patterns: Sequence[str], f
         args += [commit, "--", *specs]
     else:
         args += ["--no-index", "--", *specs]
-    try:
-        proc = subprocess.run(args, cwd=root, capture_output=True, timeout=GREP_TIMEOUT_S, check=False)
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.info("literal search skipped", error=str(exc))
-        return []
-    if proc.returncode not in (0, 1):  # 1: nothing matched
-        log.info("literal search failed", code=proc.returncode, stderr=proc.stderr[:200].decode(errors="replace"))
+    stdout = optional_git(args, root, GREP_TIMEOUT_S, "literal search", ok=(0, 1))  # 1: nothing matched
+    if stdout is None:
         return []
     prefix = f"{commit}:" if commit and (root / ".git").exists() else ""
     out = []
-    for raw in proc.stdout.split(b"\n"):
+    for raw in stdout.split(b"\n"):
         parts = raw.split(b"\0", 2)
         if len(parts) != 3:
             continue
