@@ -47,9 +47,9 @@ SEED_FILES = 5
 SEED_FUNCTIONS = 5
 CANDIDATE_FILES_FOR_FUNCTIONS = 10
 CALLEE_MIN_WEIGHT = 0.3
+"""Identifier evidence a named function needs before its callees count (bounds lookups)."""
 MOVED_FRAME_MAX_FILES = 3
 """A moved frame's function name must pin down this few files to count."""
-"""Identifier evidence a named function needs before its callees count (bounds lookups)."""
 
 
 def _words(terms: list[str], surface: dict[str, str], limit: int = 8) -> list[str]:
