@@ -96,6 +96,8 @@ SWITCH_INTERVAL_S = 0.0005
 BLOB_BATCH = 100
 """Parsed contents handed to the background writer at a time."""
 UNIT_BATCH = 2_000
+"""Node rows handed to the background writer at a time: the server starts on the first ones while
+the rest are computed."""
 GROUP_BATCH = 10_000
 """Relationships resolved before they are handed to the background writer."""
 NODES, GRAPH = 0, 1
@@ -103,8 +105,6 @@ NODES, GRAPH = 0, 1
 NODE_COST, ANCHOR_COST, EDGE_COST = 8, 2, 1
 """Rough server cost of writing a `Code` node, merging an anchor and creating a relationship
 (sympy, full JIT: ~120, ~30 and ~15 us), to weigh the work queued on each lane."""
-"""Node rows handed to the background writer at a time: the server starts on the first ones while
-the rest are computed."""
 
 RESOLUTION = _resolution_version()
 """Version of the resolver's answers: part of every resolution record's key and checked when
