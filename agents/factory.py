@@ -78,26 +78,16 @@ def make_chat_model(
     key = _api_key(preset, base_url, env)
     # Reasoning models refuse any non-default sampling parameter (HTTP 400), so theirs is left out.
     sampling = {"temperature": temperature} if preset.sampling else {}
-    if p == "openai":
+    where = {"base_url": base_url} if base_url else {}
+    if p in ("openai", "anthropic"):
         kwargs = {"model": preset.model, "api_key": key, "timeout": timeout, "max_retries": 0,
-                  "max_tokens": max_output_tokens, **sampling}
+                  "max_tokens": max_output_tokens, **sampling, **where}
         if preset.responses_api:
             kwargs["use_responses_api"] = True
-        if base_url:
-            kwargs["base_url"] = base_url
-        return cls(**kwargs)
-    if p == "anthropic":
-        kwargs = {"model": preset.model, "api_key": key, "timeout": timeout, "max_retries": 0,
-                  "max_tokens": max_output_tokens, **sampling}
-        if base_url:
-            kwargs["base_url"] = base_url
         return cls(**kwargs)
     # ollama
-    kwargs = {"model": preset.model, "num_predict": max_output_tokens, **sampling,
-              "client_kwargs": {"timeout": timeout}}
-    if base_url:
-        kwargs["base_url"] = base_url
-    return cls(**kwargs)
+    return cls(model=preset.model, num_predict=max_output_tokens, client_kwargs={"timeout": timeout},
+               **sampling, **where)
 
 
 def budget_limits(settings: BudgetSettings) -> BudgetLimits:
