@@ -162,23 +162,27 @@ def _group(data: bytes, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def pieces(data: bytes) -> list[tuple[int, int, int]]:
-    """(start, end, kind) of the pieces `chunked_rows` extracts, in document order."""
+def pieces(data: bytes, *, class_split: int | None = None, grouped: bool = True) -> list[tuple[int, int, int]]:
+    """(start, end, kind) of the pieces `chunked_rows` extracts, in document order. The keywords
+    give other cuts for measuring (`class_split=0, grouped=False`: every definition and class
+    member alone, the finest cut this scheme has); extraction uses the defaults."""
+    class_split = CLASS_SPLIT if class_split is None else class_split
+    group = _group if grouped else (lambda _data, spans: spans)
     starts = split(data)
     bounds = [*starts[1:], len(data)]
     out: list[tuple[int, int, int]] = []
     run: list[tuple[int, int]] = []
     for lo, hi in zip(starts, bounds, strict=True):
-        members = _members(data, lo, hi) if hi - lo >= CLASS_SPLIT else []
+        members = _members(data, lo, hi) if hi - lo >= class_split else []
         if not members:
             run.append((lo, hi))
             continue
-        out.extend((a, b, TOP) for a, b in _group(data, run))
+        out.extend((a, b, TOP) for a, b in group(data, run))
         run = []
         out.append((lo, members[0], HEAD))
         ends = [*members[1:], hi]
-        out.extend((a, b, MEMBER) for a, b in _group(data, list(zip(members, ends, strict=True))))
-    out.extend((a, b, TOP) for a, b in _group(data, run))
+        out.extend((a, b, MEMBER) for a, b in group(data, list(zip(members, ends, strict=True))))
+    out.extend((a, b, TOP) for a, b in group(data, run))
     return out
 
 

@@ -244,6 +244,14 @@ def test_small_definitions_are_grouped_with_ends_that_an_edit_does_not_move() ->
     keys = set(chunks.piece_keys(data))
     new = [k for k in chunks.piece_keys(edited) if k not in keys]
     assert 1 <= len(new) <= 2  # the edited definition's piece (and the one it may join)
+    # The finest cut (the benchmarks' floor of definition reuse): every definition alone.
+    finest = chunks.pieces(data, class_split=0, grouped=False)
+    assert len(finest) == 41 and finest[1] == (data.index(b"def f0"), data.index(b"def f1"), chunks.TOP)
+    assert chunks.pieces(data) == found  # the keywords leave extraction's cut alone
+
+
+def test_the_finest_cut_is_the_cut_of_the_smallest_settings(fine: None) -> None:
+    assert chunks.pieces(TRICKY, class_split=0, grouped=False) == chunks.pieces(TRICKY)
 
 
 def test_the_embedded_index_shares_chunks_between_commits(tmp_path: Path, fine: None) -> None:
