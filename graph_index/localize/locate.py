@@ -22,6 +22,7 @@ from graph_index.localize.scoring import (
     file_multipliers,
     frame_evidence,
     func_multipliers,
+    fused,
     identifier_evidence,
     lexical_evidence,
     literal_evidence,
@@ -179,7 +180,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     ev += [e for e in frames + ident + test_ev + callee_ev + lit_ev if e.target in file_set]
     fmul = file_multipliers(w)
     mentioned = {e.target for e in ev if e.kind in ("path", "module")}
-    first = combine(ev, fmul, w.caps)
+    first = fused(ev, fmul, w)
     first = {p: s * file_kind_factor(p, w, p in mentioned) for p, s in first.items() if p in file_set}
     seeds = dict(ranked(first, SEED_FILES))
     top = max(seeds.values(), default=1.0) or 1.0
@@ -188,7 +189,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     ev += [e for e in neighbour_evidence(seeds, links, "imports/imported by") if e.target in file_set]
     # After the first pass (as neighbours are): the seeds stay what the issue itself points at.
     ev += [e for e in history() if e.target in file_set]
-    file_scores = combine(ev, fmul, w.caps)
+    file_scores = fused(ev, fmul, w)
     file_scores = {p: s * file_kind_factor(p, w, p in mentioned) for p, s in file_scores.items() if p in file_set}
     file_rank = ranked(file_scores, max(top_k, CANDIDATE_FILES_FOR_FUNCTIONS))
 

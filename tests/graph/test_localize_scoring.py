@@ -22,9 +22,11 @@ from graph_index.localize.scoring import (
     Weights,
     combine,
     frame_evidence,
+    fused,
     identifier_evidence,
     module_evidence,
     path_evidence,
+    rank_fusion,
     specificity,
 )
 from graph_index.localize.text import split_identifier, tokenize
@@ -168,6 +170,45 @@ def test_module_evidence_ignores_top_level_package() -> None:
 def test_combine_caps_each_kind_then_weights() -> None:
     ev = [Evidence("a", "identifier", 1.5, ""), Evidence("a", "identifier", 1.5, ""), Evidence("a", "lexical", 0.5, "")]
     assert combine(ev, {"identifier": 2.0, "lexical": 1.0}, {"identifier": 2.0}) == {"a": 2.0 * 2.0 + 0.5}
+
+
+def test_rank_fusion_scores_each_kinds_ranks_with_ties_sharing_one() -> None:
+    ev = [
+        Evidence("a", "lexical", 1.0, ""),
+        Evidence("b", "lexical", 0.9, ""),
+        Evidence("c", "lexical", 0.9, ""),
+        Evidence("d", "lexical", 0.2, ""),
+        Evidence("b", "frame", 0.5, ""),
+        Evidence("b", "frame", 0.5, ""),
+        Evidence("e", "frame", 0.0, ""),  # zero-weight notes rank nothing
+    ]
+    got = rank_fusion(ev, {"lexical": 1.0, "frame": 2.0}, {}, k=5)
+    assert got["a"] == pytest.approx(1.0)
+    assert got["b"] == pytest.approx(6 / 7 + 2.0)  # second on lexical (tied with c), first on frame
+    assert got["c"] == pytest.approx(6 / 7)
+    assert got["d"] == pytest.approx(6 / 9)  # two targets share rank 2, so d is fourth
+    assert "e" not in got
+
+
+def test_rank_fusion_ranks_capped_weights() -> None:
+    # Both pass the cap: the kind cannot tell them apart, so neither ranks above the other.
+    ev = [Evidence("a", "identifier", 3.0, ""), Evidence("b", "identifier", 2.5, "")]
+    got = rank_fusion(ev, {"identifier": 1.0}, {"identifier": 2.0}, k=5)
+    assert got["a"] == got["b"] == pytest.approx(1.0)
+
+
+def test_fused_adds_a_share_of_the_rank_bonus_to_the_weighted_sum() -> None:
+    # b is close to a on BM25 but the only file with a frame: the rank bonus settles what the sum
+    # nearly ties.
+    ev = [Evidence("a", "lexical", 1.0, ""), Evidence("b", "lexical", 0.95, ""), Evidence("b", "frame", 0.01, "")]
+    mul = {"lexical": 1.0, "frame": 1.0}
+    plain = combine(ev, mul, {})
+    assert plain["a"] > plain["b"]
+    got = fused(ev, mul, Weights(rank_fusion=0.25, rank_fusion_k=5))
+    assert got["a"] == pytest.approx(1.0 + 0.25)
+    assert got["b"] == pytest.approx(0.96 + 0.25 * (6 / 7 + 1.0))
+    assert got["b"] > got["a"]
+    assert fused(ev, mul, Weights(rank_fusion=0.0)) == plain
 
 
 # -- ranking over a plain view --------------------------------------------------------------------
