@@ -27,15 +27,17 @@ class GraphSettings(BaseModel):
     backend: Literal["embedded", "neo4j"] = "embedded"
     """Which store holds the graph: `embedded` (one SQLite file per index, no setup) or `neo4j`."""
     index_dir: Path = Path("~/.cache/orch/index")
-    """Where embedded indexes live. One file per repository; commits share unchanged files."""
+    """Where embedded indexes (and Neo4j piece caches) live. One file per repository; commits share
+    unchanged files."""
     neo4j: Neo4jSettings = Neo4jSettings()
     """Connection settings, used when backend is `neo4j`."""
     piece_cache: Literal["auto", "on", "off"] = "auto"
-    """Embedded store: extract Python files by top-level pieces and keep each piece's extraction in
-    the index, so a later commit re-extracts only the definitions that changed. It costs about a
-    fifth more on a first index and doubles the index file, and pays off when one index serves
-    many commits. `auto`: on in batch runs (their instances share one index per repository),
-    off otherwise."""
+    """Extract Python files by top-level pieces and keep each piece's extraction (the embedded
+    store: in its index; Neo4j: in a local cache file, `index_dir/<repository key>.pieces.sqlite`),
+    so a later commit re-extracts only the definitions that changed. It costs about a fifth more
+    on a first index and doubles the index file, and pays off when one index serves many
+    commits. `auto`: for the embedded store on in batch runs (their instances share one index per
+    repository), off otherwise; for Neo4j (a database shared by many commits) on."""
 
     @field_validator("piece_cache", mode="before")
     @classmethod

@@ -32,6 +32,7 @@ from graph_index.models import (
 from graph_index.neo4j_backend.connection import Connection
 from graph_index.neo4j_backend.indexing import BoundView, delete_commit, index_view, load_view
 from graph_index.neo4j_backend.nodes import RETURN_NODE, node_from
+from graph_index.neo4j_backend.pieces import remove_cache
 from graph_index.neo4j_backend.readonly import check_read_only
 from graph_index.neo4j_backend.schema import ensure_schema
 from graph_index.neo4j_backend.search import search
@@ -46,6 +47,12 @@ CYPHER_TIMEOUT_S = 10.0
 _RANK_WEIGHTS = {"CALLS": 1.0, "INHERITS": 1.0, "IMPORTS": 0.5, "REFERENCES": 0.5}
 
 
+def piece_dir(settings: GraphSettings) -> Path | None:
+    """Where piece caches live, unless `graph.piece_cache` is off. `auto` is on here: a Neo4j
+    database is shared by many commits, which is when pieces pay off."""
+    return None if settings.piece_cache == "off" else Path(settings.index_dir).expanduser()
+
+
 def repo_key(repo: Path) -> str:
     """The same identity the embedded store names its file by: clones of one origin share it."""
     return default_index_path(GraphSettings(index_dir=Path("/")), repo).stem
@@ -54,10 +61,13 @@ def repo_key(repo: Path) -> str:
 class Neo4jGraph:
     """`CodeGraph` backed by a Neo4j server; one instance per repository and view."""
 
-    def __init__(self, conn: Connection, repo_path: Path, workers: int | None = None) -> None:
+    def __init__(self, conn: Connection, repo_path: Path, workers: int | None = None, *,
+                 piece_dir: Path | None = None) -> None:
         self.conn = conn
         self.repo_path = repo_path
         self.repo = repo_key(repo_path)
+        self.piece_dir = piece_dir
+        """Where piece caches live (`pieces.PieceCache`); None: Python files are extracted whole."""
         self.writer = Writer(conn, self.repo)
         self.workers = workers
         self._bound: BoundView | None = None
@@ -72,9 +82,11 @@ class Neo4jGraph:
         conn = Connection(settings.neo4j)
         try:
             ensure_schema(conn.schema)
-            graph = cls(conn, repo)
+            graph = cls(conn, repo, piece_dir=piece_dir(settings))
             if rebuild:
                 graph.writer.delete_repo()
+                if graph.pieces is not None:
+                    remove_cache(graph.pieces)
             if commit is not None:
                 sha = resolve_commit(repo, commit)
                 if not graph._bind_commit(sha):
@@ -99,6 +111,13 @@ class Neo4jGraph:
     @property
     def commit(self) -> str | None:
         return self._commit
+
+    @property
+    def pieces(self) -> Path | None:
+        """This repository's piece cache file, when Python files are extracted by pieces."""
+        if self.piece_dir is None:
+            return None
+        return self.piece_dir / f"{self.repo}.pieces.sqlite"
 
     def close(self) -> None:
         self.conn.close()
@@ -132,7 +151,7 @@ class Neo4jGraph:
         if repo != self.repo_path:
             self.repo_path, self.repo = repo, repo_key(repo)
             self.writer = Writer(self.conn, self.repo)
-        stats, self._bound = index_view(self.writer, repo, commit, self.workers, self.index_path)
+        stats, self._bound = index_view(self.writer, repo, commit, self.workers, self.index_path, self.pieces)
         self._commit = stats.commit
         return stats
 

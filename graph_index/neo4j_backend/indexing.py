@@ -25,6 +25,7 @@ from graph_index.indexer import list_view, parse_files
 from graph_index.models import IndexStats
 from graph_index.neo4j_backend.connection import Connection
 from graph_index.neo4j_backend.layout import FORMAT, ViewLayout, digest
+from graph_index.neo4j_backend.pieces import PieceCache
 from graph_index.neo4j_backend.units import (
     columns_tokens,
     corpus_stats,
@@ -312,15 +313,18 @@ def _indexing_runtime() -> Iterator[None]:
 
 
 def index_view(
-    writer: Writer, repo: Path, commit: str | None, workers: int | None, index_path: str
+    writer: Writer, repo: Path, commit: str | None, workers: int | None, index_path: str,
+    pieces: Path | None = None,
 ) -> tuple[IndexStats, BoundView]:
-    """Index `repo` at `commit` (None: the working tree); write only what is new."""
-    with _indexing_runtime():
-        return _index_view(writer, repo, commit, workers, index_path)
+    """Index `repo` at `commit` (None: the working tree); write only what is new. With `pieces`
+    (a `PieceCache` file), Python files are extracted by pieces, known pieces from the cache."""
+    with _indexing_runtime(), contextlib.closing(PieceCache(pieces)) if pieces else contextlib.nullcontext() as cache:
+        return _index_view(writer, repo, commit, workers, index_path, cache)
 
 
 def _index_view(
-    writer: Writer, repo: Path, commit: str | None, workers: int | None, index_path: str
+    writer: Writer, repo: Path, commit: str | None, workers: int | None, index_path: str,
+    cache: PieceCache | None,
 ) -> tuple[IndexStats, BoundView]:
     started = time.perf_counter()
     listing, read = list_view(repo, commit)
@@ -363,7 +367,7 @@ def _index_view(
     stored = side.submit(read_stored, w, blob_keys, [sha for sha in unique if blob_keys[sha] in known], listed)
     side.shutdown(wait=False)
     try:
-        for parsed in parse_files(read(new), len(new), workers, finish=finish_row):  # type: ignore[arg-type]
+        for parsed in parse_files(read(new), len(new), workers, finish=finish_row, chunks=cache):  # type: ignore[arg-type]
             if parsed is None:
                 binary += 1
                 continue
@@ -373,9 +377,13 @@ def _index_view(
             if len(blob_rows) >= BLOB_BATCH:  # written while the rest is parsed
                 pipe.submit(w.put_blobs, blob_rows)
                 blob_rows = []
+                if cache is not None:
+                    cache.flush()  # a sympy-sized first index holds ~50 MB of entries
             queue.add(listed, listed_vg, facts, [listed.unit_of_path[p] for p in paths_of[row[0]]], columns,
                       listed_what)
         pipe.submit(w.put_blobs, blob_rows)
+        if cache is not None:
+            cache.flush()
         phase("parse")
         return _index_parsed(w, pipe, queue, repo, listing, unique, new, binary, facts, ntok, nrefs, columns,
                              index_path, started, phases, phase, (listed, listed_languages, listed_vg, listed_what),
