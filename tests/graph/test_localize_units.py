@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph_index.localize.access import ViewAccess
-from graph_index.localize.locate import localize_with
+from graph_index.localize.locate import CANDIDATE_FILES_FOR_FUNCTIONS, localize_with
 from graph_index.localize.scoring import Weights
 from graph_index.localize.units import nested_in, with_nested
 from graph_index.localize.view import RepoView, Symbol
@@ -81,3 +81,25 @@ def test_a_functions_file_prior_counts_once() -> None:
     assert 0.0 < file_score["shop/pricing.py"] / best < 0.9
     for f in loc.functions:
         assert f.score == pytest.approx(file_score[f.id.split(":")[0]] / best)
+
+
+def test_only_the_best_files_lend_every_function_their_prior() -> None:
+    # Every function of the first CANDIDATE_FILES_FOR_FUNCTIONS files competes; a function of a
+    # lower-ranked file competes only when the full-text search returned it (here: `parse_order`
+    # shares the issue's words, `helper` does not).
+    names = ["a", "b", "c", "d", "e"]
+    files = {f"pkg/{n}.py": "def helper():\n    pass\n" for n in names}
+    files["pkg/e.py"] += "def parse_order():\n    pass\n"
+    symbols = [
+        Symbol(f"pkg/{n}.py:helper", f"pkg/{n}.py", "helper", "helper", "function", 1, 2, "def helper()")
+        for n in names
+    ] + [Symbol("pkg/e.py:parse_order", "pkg/e.py", "parse_order", "parse_order", "function", 3, 4,
+                "def parse_order() parse order")]
+    view = RepoView(files=files, symbols={s.id: s for s in symbols})
+    issue = "pkg/a.py pkg/b.py pkg/c.py pkg/d.py pkg/e.py: parse order fails"
+    loc = localize_with(ViewAccess(view), issue, top_k=10, weights=Weights(lexical=0.0, func_local=0.0))
+    assert [f.path for f in loc.files][:5] == [f"pkg/{n}.py" for n in names]
+    ids = [f.id for f in loc.functions]
+    assert {f"pkg/{n}.py:helper" for n in names[:CANDIDATE_FILES_FOR_FUNCTIONS]} <= set(ids)
+    assert "pkg/e.py:parse_order" in ids
+    assert "pkg/e.py:helper" not in ids
