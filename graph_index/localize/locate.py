@@ -31,6 +31,7 @@ from graph_index.localize.scoring import (
     notes_for,
     path_evidence,
     ranked,
+    similar_test_evidence,
     suffix_matches,
 )
 from graph_index.localize.text import surface_forms, tokenize
@@ -177,6 +178,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     # --- files -------------------------------------------------------------------------------
     ev: list[Evidence] = []
     ev += lexical_evidence(lex_files)
+    ev += similar_test_evidence(lex_files, files) if w.tested else []
     ev += path_evidence(sig.paths, files)
     ev += module_evidence(sig.dotted, modules)
     frames = frame_evidence(sig.frames, files, symbols_of, nested_of, _moved_frames(sig.frames, files, access))

@@ -8,6 +8,7 @@ Nothing here touches a store, so every rule is tested on literal data.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +38,8 @@ class Weights:
     """Files whose source holds a string the issue quotes (a message, a `--flag`, a quoted value)."""
     history: float = 0.5
     """Files that past commits with messages like the issue touched (history before the view)."""
+    tested: float = 0.4
+    """Modules that the test files most like the issue are named for (`similar_test_evidence`)."""
     rank_fusion: float = 0.25
     """Share of each kind's reciprocal-rank bonus added to the files' weighted sum (`fused`)."""
     rank_fusion_k: float = 5.0
@@ -63,7 +66,7 @@ class Weights:
 class Evidence:
     target: str
     kind: str
-    """lexical | path | module | frame | identifier | neighbour | test | callee | raise | literal"""
+    """lexical | path | module | frame | identifier | neighbour | test | callee | raise | literal | history | tested"""
     weight: float
     note: str
 
@@ -242,6 +245,46 @@ def literal_evidence(
     return out
 
 
+_TEST_MODULE = re.compile(r"^(?:test_|unittest_)(\w+)\.py$|^(\w+)_test\.py$")
+TESTED_TEST_FILES = 3
+"""Best lexical test files whose modules gain `tested` evidence."""
+_TEST_DIRS = frozenset({"test", "tests", "testing", "unit", "unittests"})
+
+
+def modules_tested_by(test_path: str, files: Sequence[str]) -> list[str]:
+    """The source files a test file is named for (`testing/test_skipping.py` ->
+    `src/_pytest/skipping.py`, `tests/unittest_brain.py` -> `astroid/brain.py`, `x_test.py`);
+    among several of that name, those sharing most directories with the test
+    (`tests/_core/test_plot.py` -> `seaborn/_core/plot.py`, not `seaborn/plot.py`)."""
+    m = _TEST_MODULE.match(test_path.rsplit("/", 1)[-1])
+    if not m:
+        return []
+    name = (m.group(1) or m.group(2)) + ".py"
+    found = [f for f in files if (f == name or f.endswith("/" + name)) and not is_test_path(f) and not is_aux_path(f)]
+    if len(found) < 2:
+        return found
+    dirs = set(test_path.split("/")[:-1]) - _TEST_DIRS
+    shared = {f: len(dirs & set(f.split("/")[:-1])) for f in found}
+    best = max(shared.values())
+    return sorted(f for f in found if shared[f] == best)
+
+
+def similar_test_evidence(lexical: Mapping[str, float], files: Sequence[str], limit: int = TESTED_TEST_FILES) -> list[Evidence]:
+    """Test files whose tests read like the issue (the best lexical test files) point at the
+    modules they are named for: an issue's example is often the shape of the test its fix adds
+    next to tests like it. Each counts by its lexical score relative to the best file's."""
+    top = max(lexical.values(), default=0.0)
+    if top <= 0:
+        return []
+    tests = sorted(((p, s) for p, s in lexical.items() if is_test_path(p)), key=lambda kv: (-kv[1], kv[0]))
+    out = []
+    for path, score in tests[:limit]:
+        modules = modules_tested_by(path, files)
+        for module in modules:
+            out.append(Evidence(module, "tested", score / top / len(modules), f"tests like the issue in {path}"))
+    return out
+
+
 def module_evidence(dotted: Iterable[str], module_path: Mapping[str, str]) -> list[Evidence]:
     """Dotted names whose longest module prefix is a repository module."""
     out = []
@@ -326,6 +369,7 @@ def file_multipliers(w: Weights) -> dict[str, float]:
         "raise": w.raise_site,
         "literal": w.literal,
         "history": w.history,
+        "tested": w.tested,
     }
 
 

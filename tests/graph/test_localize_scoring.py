@@ -25,8 +25,10 @@ from graph_index.localize.scoring import (
     fused,
     identifier_evidence,
     module_evidence,
+    modules_tested_by,
     path_evidence,
     rank_fusion,
+    similar_test_evidence,
     specificity,
 )
 from graph_index.localize.text import split_identifier, tokenize
@@ -209,6 +211,60 @@ def test_fused_adds_a_share_of_the_rank_bonus_to_the_weighted_sum() -> None:
     assert got["b"] == pytest.approx(0.96 + 0.25 * (6 / 7 + 1.0))
     assert got["b"] > got["a"]
     assert fused(ev, mul, Weights(rank_fusion=0.0)) == plain
+
+
+TESTED_FILES = [
+    "src/_pytest/skipping.py",
+    "src/_pytest/nodes.py",
+    "testing/test_skipping.py",
+    "seaborn/plot.py",
+    "seaborn/_core/plot.py",
+    "tests/_core/test_plot.py",
+    "tests/unittest_brain.py",
+    "astroid/brain.py",
+    "doc/brain.py",
+    "test/api/simple_test.py",
+    "src/sqlfluff/api/simple.py",
+]
+
+
+@pytest.mark.parametrize(
+    ("test_path", "modules"),
+    [
+        ("testing/test_skipping.py", ["src/_pytest/skipping.py"]),
+        ("tests/_core/test_plot.py", ["seaborn/_core/plot.py"]),  # the directories it shares pick one
+        ("tests/unittest_brain.py", ["astroid/brain.py"]),  # docs and examples are left out
+        ("test/api/simple_test.py", ["src/sqlfluff/api/simple.py"]),
+        ("testing/test_nothing.py", []),
+        ("testing/conftest.py", []),
+    ],
+)
+def test_modules_tested_by_follow_test_file_names(test_path: str, modules: list[str]) -> None:
+    assert modules_tested_by(test_path, TESTED_FILES) == modules
+
+
+def test_modules_tested_by_share_a_tie() -> None:
+    assert modules_tested_by("tests/test_plot.py", TESTED_FILES) == ["seaborn/_core/plot.py", "seaborn/plot.py"]
+
+
+def test_similar_test_evidence_maps_the_best_test_files_by_relative_score() -> None:
+    lexical = {
+        "src/_pytest/nodes.py": 40.0,
+        "testing/test_skipping.py": 20.0,
+        "tests/_core/test_plot.py": 10.0,
+        "tests/test_plot.py": 8.0,
+        "tests/unittest_brain.py": 4.0,
+    }
+    ev = similar_test_evidence(lexical, TESTED_FILES, limit=3)
+    assert [(e.target, e.kind, e.weight) for e in ev] == [
+        ("src/_pytest/skipping.py", "tested", pytest.approx(0.5)),
+        ("seaborn/_core/plot.py", "tested", pytest.approx(0.25)),
+        ("seaborn/_core/plot.py", "tested", pytest.approx(0.1)),  # shared with seaborn/plot.py
+        ("seaborn/plot.py", "tested", pytest.approx(0.1)),
+    ]  # the fourth test file is past the limit
+    assert ev[0].note == "tests like the issue in testing/test_skipping.py"
+    assert similar_test_evidence({}, TESTED_FILES) == []
+    assert similar_test_evidence({"src/_pytest/nodes.py": 3.0}, TESTED_FILES) == []
 
 
 # -- ranking over a plain view --------------------------------------------------------------------
