@@ -228,7 +228,7 @@ class UnitQueue:
         self._size = 0
 
     def add(self, layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], units: list[str],
-            columns: dict[str, list[tuple[str, ...]]], what: dict[str, tuple[str, ...]]) -> None:
+            columns: dict[str, list[tuple]], what: dict[str, tuple[str, ...]]) -> None:
         units = [u for u in units if u not in self.asked]
         self.asked.update(units)
         for unit, rows, anchors in unit_rows(layout, vg, facts, units, columns, what):
@@ -349,7 +349,7 @@ def _index_view(
     nrefs: dict[str, int] = {}
     # sha -> searchable columns of each symbol: tokenized once, for the blob's token count and
     # for its nodes.
-    columns: dict[str, list[tuple[str, ...]]] = {}
+    columns: dict[str, list[tuple]] = {}
     binary = 0
     blob_rows: list[dict[str, Any]] = []
     pipe = Pipeline()
@@ -408,7 +408,7 @@ def finish_row(row: tuple) -> tuple:
 
 
 def blob_row(repo: str, key: str, parsed: tuple, facts: dict[str, tuple], ntok: dict[str, int],
-             columns: dict[str, list[tuple[str, ...]]]) -> dict[str, Any]:
+             columns: dict[str, list[tuple]]) -> dict[str, Any]:
     """The `Blob` row of one parsed content (`finish_row`'s result); records its facts, columns
     and token count."""
     row, cols, tokens, packed = parsed
@@ -424,7 +424,7 @@ def blob_row(repo: str, key: str, parsed: tuple, facts: dict[str, tuple], ntok: 
 def _index_parsed(
     w: Writer, pipe: Pipeline, queue: UnitQueue, repo: Path, listing: Any, unique: dict[str, Any],
     new: list, binary: int, facts: dict[str, tuple], ntok: dict[str, int], nrefs: dict[str, int],
-    columns: dict[str, list[tuple[str, ...]]], index_path: str, started: float,
+    columns: dict[str, list[tuple]], index_path: str, started: float,
     phases: dict[str, float], phase: Callable[[str], None],
     listed: tuple[ViewLayout, dict[str, str], ViewGraph, dict[str, tuple[str, ...]]],
     side: Future,

@@ -41,10 +41,15 @@ def file_edges(vg: ViewGraph, path: str) -> list[Edge]:
     return list(best.values())
 
 
-def sym_columns(sym_row: tuple) -> tuple[str, str, str, str]:
-    """Searchable columns of a symbol row, tokenized: name, qualified name, docstring, body terms."""
+def sym_columns(sym_row: tuple) -> tuple[str, str, str, str, int, str]:
+    """Searchable columns of a symbol row, tokenized (name, qualified name, docstring, body
+    terms), then their token count and, for Lucene, their distinct tokens one space apart
+    (`t_set`: Lucene only finds candidates, the server counts instances in the columns)."""
     _kind, name, qualname, _parent, _start, _end, _sig, doc, _chash, terms = sym_row
-    return fts.column_text(name), fts.column_text(qualname), fts.column_text(doc), fts.column_text(terms)
+    cols = (fts.column_text(name), fts.column_text(qualname), fts.column_text(doc), fts.column_text(terms))
+    tokens = [c.split() for c in cols]
+    n = sum(map(len, tokens))
+    return (*cols, n, " ".join(sorted(set().union(*tokens))) if n else "")
 
 
 def blob_tokens(syms: list[tuple]) -> int:
@@ -52,9 +57,9 @@ def blob_tokens(syms: list[tuple]) -> int:
     return columns_tokens([sym_columns(s) for s in syms])
 
 
-def columns_tokens(columns: list[tuple[str, ...]]) -> int:
+def columns_tokens(columns: list[tuple]) -> int:
     """Tokens over searchable columns (as `sym_columns` gives them)."""
-    return sum(len(c.split()) for cols in columns for c in cols)
+    return sum(cols[4] for cols in columns)
 
 
 @dataclass
@@ -82,22 +87,19 @@ def endpoint_anchors(groups: dict[int, list[tuple]], known: set[str] | dict[str,
     return list(seen.values())
 
 
-def _row(node: Node, unit: str, repo: str, idx: int, sha: str, cols: tuple[str, ...] | None,
+def _row(node: Node, unit: str, repo: str, idx: int, sha: str, cols: tuple | None,
          sym: tuple | None) -> dict[str, Any]:
-    """A `Code` row; a symbol's also carries its searchable columns and, for Lucene, their
-    distinct tokens one space apart (`t_set`: Lucene only finds candidates, the server counts
-    instances in the columns)."""
+    """A `Code` row; a symbol's also carries its searchable columns, token count and distinct
+    tokens (`sym_columns`, computed by the parse workers)."""
     # Not `node.to_dict()`: dataclasses.asdict deep-copies and was a quarter of sympy's materialization.
     props: dict[str, Any] = {f: getattr(node, f) for f in NODE_FIELDS}
     props["kind"] = node.kind.value
     props.update(uid=f"{unit}|{node.id}", unit=unit, repo=repo, idx=idx, sha=sha)
     if sym is not None and cols is not None:
         props["sname"], props["squal"] = sym[1], sym[2]
-        props["t_name"], props["t_qual"], props["t_doc"], props["t_body"] = cols
-        tokens = [c.split() for c in cols]
-        props["ntok"] = sum(len(t) for t in tokens)
-        if props["ntok"]:
-            props["t_set"] = " ".join(sorted(set().union(*tokens)))
+        props["t_name"], props["t_qual"], props["t_doc"], props["t_body"], props["ntok"], t_set = cols
+        if t_set:
+            props["t_set"] = t_set
     return {"label": str(node.kind).capitalize(), "props": props}
 
 
@@ -119,7 +121,7 @@ def unit_contents(layout: ViewLayout) -> dict[str, tuple[str, ...]]:
 
 def unit_rows(
     layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], units: Iterable[str],
-    columns: dict[str, list[tuple[str, ...]]], what: dict[str, tuple[str, ...]] | None = None,
+    columns: dict[str, list[tuple]], what: dict[str, tuple[str, ...]] | None = None,
 ) -> Iterator[tuple[str, list[dict[str, Any]], list[list]]]:
     """(unit, `Code` rows ({label, props}), anchors ([key, id, name, kind])) of each of `units`.
     Node properties need no resolution, so they can be written while edges are resolved.
