@@ -29,7 +29,8 @@ def pair(neo4j_server, tmp_path: Path) -> Iterator[tuple[CodeGraph, CodeGraph, P
     def make(repo: Path, commit: str | None = None) -> tuple[CodeGraph, CodeGraph]:
         emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo, commit)
         neo = open_graph(
-            GraphSettings(backend="neo4j", neo4j=Neo4jSettings(uri=uri, user=user, password=password)), repo, commit
+            GraphSettings(backend="neo4j", index_dir=tmp_path / "index",  # the piece cache's place
+                          neo4j=Neo4jSettings(uri=uri, user=user, password=password)), repo, commit
         )
         opened.extend((emb, neo))
         return emb, neo

@@ -22,7 +22,8 @@ def test_a_second_commit_in_tiny_batches_on_both_lanes_equals_a_fresh_index(
     neo4j_server, fixture_repo, tmp_path, monkeypatch
 ) -> None:
     uri, user, password = neo4j_server
-    settings = GraphSettings(backend="neo4j", neo4j=Neo4jSettings(uri=uri, user=user, password=password))
+    settings = GraphSettings(backend="neo4j", index_dir=tmp_path / "pieces",
+                             neo4j=Neo4jSettings(uri=uri, user=user, password=password))
     repo = fixture_repo("python", with_git=True)
     c1 = git(repo, "rev-parse", "HEAD")
     util = repo / "pkg" / "util.py"
