@@ -31,9 +31,9 @@ class Weights:
     """Import neighbours of strong files; 0 by default: on the tuning split it only promoted hub modules."""
     test_link: float = 0.8
     callee: float = 0.5
-    raise_site: float = 0.4
-    """The file of the deepest traceback frame inside the repository, on top of its frame weight."""
     """Functions the issue names lend weight to the functions they call in other files."""
+    raise_site: float = 0.8
+    """The file of the deepest traceback frame inside the repository, on top of its frame weight."""
     literal: float = 2.0
     """Files whose source holds a string the issue quotes (a message, a `--flag`, a quoted value)."""
     history: float = 0.5
