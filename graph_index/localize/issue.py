@@ -31,6 +31,9 @@ _IPY_FRAME = re.compile(r"^[ \t]*File[ \t]+([^\s\",]+\.py):(\d+)(?:,[ \t]*in[ \t
 _IPY_OLD_FRAME = re.compile(r"^[ \t]*([^\s\"]+\.py) in ([\w<>.]+)\(", re.MULTILINE)
 _IPY_MARKER = re.compile(r"^[ \t]*-+>[ \t]*(\d+)", re.MULTILINE)
 _PYTEST_FRAME = re.compile(r"^\s*([\w./\\-]+\.py):(\d+):(?: in ([\w<>.]+))?", re.MULTILINE)
+# A warning as Python prints it, `path/x.py:206: UserWarning: message`: the line that raised it,
+# like a frame's (the path may sit behind a redacted or odd prefix: `[redacted]/site-packages/...`).
+_WARNING_FRAME = re.compile(r"^[ \t]*\S*?([\w.\\/-]+\.py):(\d+):[ \t]+[A-Z]\w*Warning:", re.MULTILINE)
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyx|pyi|cfg|toml|ini|rst|txt|js|ts|java|go))\b")
 _DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
@@ -99,6 +102,36 @@ def without_listings(text: str) -> str:
     return "\n".join(line for i, line in enumerate(lines) if i not in drop)
 
 
+# Tools' own report lines about the reporter's code: linters (`x.py:12:0: C0103: Name "foo" ...`,
+# `x.py:3:1: F401 'os' imported but unused`), type checkers (`x.py:3: error: ...`), and pytest's
+# session chrome (header, `collected 3 items`, `test_x.py .F  [100%]` progress, `=== FAILURES ===`
+# rules and `=== 1 failed in 0.1s ===`). Pylint's `************* Module x` headers stay: one line a
+# module, and the words of the reporter that prints them (a tuning row about that reporter, the
+# `--msg-template` one, drops 3 -> 6 without them).
+_DIAGNOSTIC_LINES = re.compile(
+    r"""^\s*(?:
+        [^\s:]+:\d+:\d+:\s*[A-Z]{1,3}\d{2,4}\b.*                # linter: path:line:col: CODE message
+      | [^\s:]+\.pyi?:\d+:\s*(?:error|note):.*                    # type checker: path:line: error: message
+      | =+\s.*\s=+                                                # pytest rules (session start, FAILURES, summary)
+      | platform\s\S+\s--\sPython\s.*                              # pytest header
+      | (?:rootdir|cachedir|plugins|configfile|inifile|testpaths):.*  # pytest header
+      | (?:collecting\s\.\.\.\s*)?collected\s\d+\s+items?.*         # pytest collection count
+      | [^\s:]+\.py(?:::\S+)?\s+(?:[.FEsxX]+|PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\s*\[\s*\d+%\]  # progress
+    )\s*$""",
+    re.VERBOSE,
+)
+
+
+def without_diagnostics(text: str) -> str:
+    """`text` without tools' report lines (see `_DIAGNOSTIC_LINES`), for the full-text and history
+    queries: a pylint run pasted into an issue repeats the reporter's file, class and attribute
+    names and the message of every checker it fired, and those words outweigh the issue's own.
+    Frames and literals still read the whole text (pytest's `x.py:12: AssertionError` is a frame)."""
+    lines = text.splitlines()
+    kept = [line for line in lines if not _DIAGNOSTIC_LINES.match(line)]
+    return text if len(kept) == len(lines) else "\n".join(kept)
+
+
 def _norm_path(p: str) -> str:
     p = p.replace("\\", "/")
     for prefix in ("./", "a/", "b/"):
@@ -146,6 +179,8 @@ def extract(text: str) -> IssueSignals:
     # Stack-trace frames, Python and pytest styles.
     frames = [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in _PY_FRAME.finditer(text)]
     frames += [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in _PYTEST_FRAME.finditer(text)]
+    starts = {f[0] for f in frames}  # a plain path's warning line is a pytest-style frame already
+    frames += [(m.start(), m.group(1), int(m.group(2)), None) for m in _WARNING_FRAME.finditer(text) if m.start() not in starts]
     frames += [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in _IPY_FRAME.finditer(text)]
     old = list(_IPY_OLD_FRAME.finditer(text))
     for j, m in enumerate(old):

@@ -9,7 +9,13 @@ import structlog
 from graph_index.localize.access import RepoAccess
 from graph_index.localize.bm25 import BM25
 from graph_index.localize.history import evidence_from, in_background
-from graph_index.localize.issue import IN_BACKTICKS, Frame, extract, without_listings
+from graph_index.localize.issue import (
+    IN_BACKTICKS,
+    Frame,
+    extract,
+    without_diagnostics,
+    without_listings,
+)
 from graph_index.localize.literals import issue_literals, match_hits
 from graph_index.localize.models import FileHit, FunctionHit, Localization
 from graph_index.localize.scoring import (
@@ -104,10 +110,13 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     w = weights or Weights()
     issue_text = without_listings(issue_text)
     sig = extract(issue_text)
+    # The full-text and history queries leave tools' report lines out (a pasted pylint run repeats
+    # the reporter's names and every fired checker's message); frames and literals still read them.
+    query = without_diagnostics(issue_text) if w.strip_diagnostics else issue_text
     files = access.files()
     # Past commits like the issue (files only: a past diff is not mapped to this view's functions).
     history = (
-        in_background(lambda: evidence_from(issue_text, access.past_commits, access.commit_files, files))
+        in_background(lambda: evidence_from(query, access.past_commits, access.commit_files, files))
         if w.history
         else list
     )
@@ -172,8 +181,8 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
         hit_paths = sorted({h.path for hits in matched.values() for h in hits if h.path in file_set})
         lit_ev = literal_evidence(matched, {p: access.file_symbols(p) for p in hit_paths})
 
-    lex_files = access.lexical_files(issue_text, LEXICAL_FILES)
-    lex_funcs = access.lexical_functions(issue_text, LEXICAL_FUNCTIONS)
+    lex_files = access.lexical_files(query, LEXICAL_FILES)
+    lex_funcs = access.lexical_functions(query, LEXICAL_FUNCTIONS)
 
     # --- files -------------------------------------------------------------------------------
     ev: list[Evidence] = []
@@ -256,7 +265,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     }
 
     # Which of the issue's words each returned hit shares, for the lexical evidence line.
-    surface = surface_forms(issue_text)
+    surface = surface_forms(query)
     words = set(surface)
     for path, _score in file_rank[:top_k]:
         names = " ".join(s.qualname for s in access.file_symbols(path))

@@ -44,6 +44,9 @@ class Weights:
     """Share of each kind's reciprocal-rank bonus added to the files' weighted sum (`fused`)."""
     rank_fusion_k: float = 5.0
     """Rank offset of that bonus: a kind's best target gets its full multiplier, the second (k + 1) / (k + 2) of it."""
+    strip_diagnostics: bool = True
+    """Leave tools' report lines (lint messages, pytest's session chrome) out of the full-text and
+    history queries (`issue.without_diagnostics`)."""
     # Functions
     func_lexical: float = 1.0
     func_file_prior: float = 1.0
