@@ -1,4 +1,5 @@
-"""Indexing into Neo4j: parse the contents the database lacks, resolve the view with the shared
+"""Indexing into Neo4j: parse the contents the database lacks (Python by pieces, known pieces from
+the local `pieces.PieceCache`, unless `graph.piece_cache` is off), resolve the view with the shared
 `ViewGraph` (only the files whose recorded reads answer differently than in the view that
 resolved them), write the units and edge groups no earlier view wrote, then the view and its
 commit; and forgetting a commit, deleting what no remaining view uses."""
