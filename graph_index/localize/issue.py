@@ -132,6 +132,45 @@ def without_diagnostics(text: str) -> str:
     return text if len(kept) == len(lines) else "\n".join(kept)
 
 
+# A Python frame with the source line under it (`File "x.py", line 3, in f` / `    y = g(x)`).
+_FRAME_WITH_CODE = re.compile(r'File "([^"]+)", line \d+, in ([\w<>.]+)[ \t]*\r?\n[ \t]*([^\n]*)')
+_CALL_NAME = re.compile(r"([A-Za-z_]\w*)\s*\(")
+_FRAME_GAP = re.compile(r"[\s^~]*")
+
+
+@dataclass(frozen=True)
+class HandedCallable:
+    """A callable a library called back under another name (argparse's `type_func(arg)` entering
+    `re.compile`): someone handed it over, as `type=re.compile` or `{"regexp": re.compile}`."""
+
+    path: str
+    """The callee frame's file (outside the repository when the hand-over is the story)."""
+    name: str
+    """`module.function` as code that hands it over spells it (`re.compile`)."""
+
+
+def handed_callables(text: str) -> list[HandedCallable]:
+    """Callee frames entered from a line that calls something else by name: the callee was passed
+    in as a value. Only adjacent frames of one traceback count; dunders and `<module>` never."""
+    out: dict[HandedCallable, None] = {}
+    frames = list(_FRAME_WITH_CODE.finditer(text))
+    for caller, callee in zip(frames, frames[1:], strict=False):
+        if not _FRAME_GAP.fullmatch(text, caller.end(), callee.start()):
+            continue
+        called = set(_CALL_NAME.findall(caller.group(3)))
+        func = callee.group(2).rsplit(".", 1)[-1]
+        if not called or func in called or func.startswith(("<", "__")):
+            continue
+        path = _norm_path(callee.group(1))
+        parts = path.rsplit("/", 2)
+        module = parts[-1][: -len(".py")] if parts[-1].endswith(".py") else ""
+        if module == "__init__":
+            module = parts[-2] if len(parts) > 1 else ""
+        if module.isidentifier():
+            out.setdefault(HandedCallable(path, f"{module}.{func}"), None)
+    return list(out)
+
+
 def _norm_path(p: str) -> str:
     p = p.replace("\\", "/")
     for prefix in ("./", "a/", "b/"):

@@ -132,6 +132,12 @@ def issue_literals(text: str) -> list[Literal]:
     return list(out.values())[:MAX_LITERALS]
 
 
+def handed_literal(name: str) -> Literal:
+    """Where code hands the callable `name` (`re.compile`) over as a value: `type=re.compile`,
+    `{"regexp": re.compile, ...}`, `map(re.compile, x)` (see `issue.handed_callables`)."""
+    return Literal(f"{name} passed as a value", (f"{name},", f"{name})", f"={name}"), "handed")
+
+
 def match_hits(literals: Sequence[Literal], hits: Iterable[Hit]) -> dict[Literal, list[Hit]]:
     """Which literal each matched line holds (a line may hold several)."""
     out: dict[Literal, list[Hit]] = {}

@@ -13,10 +13,11 @@ from graph_index.localize.issue import (
     IN_BACKTICKS,
     Frame,
     extract,
+    handed_callables,
     without_diagnostics,
     without_listings,
 )
-from graph_index.localize.literals import issue_literals, match_hits
+from graph_index.localize.literals import handed_literal, issue_literals, match_hits
 from graph_index.localize.models import FileHit, FunctionHit, Localization
 from graph_index.localize.scoring import (
     Evidence,
@@ -175,6 +176,11 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
 
     lit_ev: list[Evidence] = []
     literals = issue_literals(issue_text) if w.literal or w.func_literal else []
+    if literals or w.literal or w.func_literal:
+        # A library called back a callable of another library (argparse -> `re.compile`): the
+        # repository handed it over, and a fix often wraps what it hands over.
+        handed = [h for h in handed_callables(issue_text) if not suffix_matches(h.path, files)]
+        literals += [handed_literal(h.name) for h in handed]
     if literals:
         patterns = sorted({p for lit in literals for p in lit.patterns})
         matched = distinctive_hits(match_hits(literals, access.literal_hits(patterns)))

@@ -4,7 +4,8 @@ on literal data: the query loses them, frames still read them."""
 from __future__ import annotations
 
 from graph_index.localize.access import ViewAccess
-from graph_index.localize.issue import extract, without_diagnostics
+from graph_index.localize.issue import extract, handed_callables, without_diagnostics
+from graph_index.localize.literals import handed_literal
 from graph_index.localize.locate import localize_with
 from graph_index.localize.scoring import Weights
 from graph_index.localize.view import RepoView, Symbol
@@ -134,3 +135,48 @@ def test_warning_line_points_at_its_file() -> None:
     loc = localize_with(ViewAccess(view), text, top_k=2, weights=Weights(history=0.0))
     assert loc.files[0].path == "pkg/reporters/text.py"
     assert any("traceback frame" in note for note in loc.files[0].evidence)
+
+
+ARGPARSE_TO_RE = """\
+Traceback (most recent call last):
+  File "/venv/lib/python3.9/site-packages/shop/config.py", line 244, in parse
+    self.config, parsed = self._parser.parse_known_args(args)
+  File "/usr/lib/python3.9/argparse.py", line 1858, in parse_known_args
+    namespace, args = self._parse_known_args(args, namespace)
+  File "/usr/lib/python3.9/argparse.py", line 2483, in _parse_known_args
+    result = type_func(arg_string)
+  File "/usr/lib/python3.9/re.py", line 252, in compile
+    return _compile(pattern, flags)
+  File "/usr/lib/python3.9/re.py", line 304, in _compile
+    p = sre_compile.compile(pattern, flags)
+    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^
+  File "/usr/lib/python3.9/sre_compile.py", line 788, in compile
+    p = sre_parse.parse(p, flags)
+re.error: bad escape \\p at position 1
+"""
+
+
+def test_a_callable_a_library_calls_back_under_another_name_was_handed_over() -> None:
+    # `type_func(...)` entering `re.compile`: handed over; every other frame is entered by its name
+    # (carets under a line do not part two frames).
+    handed = handed_callables(ARGPARSE_TO_RE)
+    assert [(h.name, h.path) for h in handed] == [("re.compile", "/usr/lib/python3.9/re.py")]
+    pkg = 'File "a.py", line 1, in f\n    hook(x)\n  File "/lib/pkg/__init__.py", line 2, in load\n    y\n'
+    assert [h.name for h in handed_callables(pkg)] == ["pkg.load"]
+    # Frames of two tracebacks, a dunder callee: no hand-over.
+    assert handed_callables('File "a.py", line 1, in f\n    g(x)\n\nDuring handling\n\nFile "b.py", line 2, in h\n    y\n') == []
+    assert handed_callables('File "a.py", line 1, in f\n    obj(x)\n  File "b.py", line 2, in __call__\n    y\n') == []
+    assert handed_literal("re.compile").patterns == ("re.compile,", "re.compile)", "=re.compile")
+
+
+def test_the_file_that_hands_the_callable_over_ranks() -> None:
+    view = RepoView(
+        files={
+            "shop/config.py": "def parse(self, args): self._parser.parse_known_args(args)",
+            "shop/argument.py": 'import re\n_TYPES = {"regexp": re.compile, "csv": split_csv}\n',
+            "shop/patterns.py": "import re\nBAD = re.compile(r'bad escape at position')\n",
+        },
+    )
+    loc = localize_with(ViewAccess(view), ARGPARSE_TO_RE, top_k=3, weights=Weights(history=0.0))
+    assert [f.path for f in loc.files][:2] == ["shop/config.py", "shop/argument.py"]
+    assert any("re.compile passed as a value" in note for note in loc.files[1].evidence)
