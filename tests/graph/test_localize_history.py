@@ -258,7 +258,7 @@ def test_history_evidence_identical_on_both_backends(tmp_path: Path, neo4j_serve
     repo, view, _later = _repo(tmp_path)
     emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo, None)
     neo = open_graph(
-        GraphSettings(backend="neo4j", neo4j=Neo4jSettings(uri=uri, user=user, password=password)),
+        GraphSettings(backend="neo4j", index_dir=tmp_path / "index", neo4j=Neo4jSettings(uri=uri, user=user, password=password)),
         repo,
         None,
     )

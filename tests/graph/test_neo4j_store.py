@@ -28,10 +28,11 @@ from .test_neo4j_parity import assert_same
 pytestmark = pytest.mark.neo4j
 
 
-def neo_settings(neo4j_server, **override: str) -> GraphSettings:
+def neo_settings(neo4j_server, tmp: Path, **override: str) -> GraphSettings:
+    """Settings for the test server; `tmp` holds the local piece cache (not the user's ~/.cache)."""
     uri, user, password = neo4j_server
     fields = {"uri": uri, "user": user, "password": password, **override}
-    return GraphSettings(backend="neo4j", neo4j=Neo4jSettings(**fields))
+    return GraphSettings(backend="neo4j", index_dir=tmp / "index", neo4j=Neo4jSettings(**fields))
 
 
 def test_closed_port_is_one_clear_error(fixture_repo) -> None:
@@ -43,8 +44,8 @@ def test_closed_port_is_one_clear_error(fixture_repo) -> None:
     assert "\n" not in message and info.value.__cause__ is None and info.value.__suppress_context__
 
 
-def test_wrong_password_is_one_clear_error(neo4j_server, fixture_repo) -> None:
-    settings = neo_settings(neo4j_server, password="not-the-password")
+def test_wrong_password_is_one_clear_error(neo4j_server, fixture_repo, tmp_path) -> None:
+    settings = neo_settings(neo4j_server, tmp_path, password="not-the-password")
     with pytest.raises(GraphStoreError) as info:  # one attempt only: Neo4j locks a user after several
         open_graph(settings, fixture_repo("python"))
     assert str(info.value) == (
@@ -53,9 +54,9 @@ def test_wrong_password_is_one_clear_error(neo4j_server, fixture_repo) -> None:
     )
 
 
-def test_cypher_passthrough_reads_limits_and_refuses_writes(neo4j_server, fixture_repo) -> None:
+def test_cypher_passthrough_reads_limits_and_refuses_writes(neo4j_server, fixture_repo, tmp_path) -> None:
     repo = fixture_repo("python")
-    g = open_graph(neo_settings(neo4j_server), repo)
+    g = open_graph(neo_settings(neo4j_server, tmp_path), repo)
     try:
         g.index(repo)
         _, edges = dump(g)
@@ -104,7 +105,7 @@ def test_interrupted_index_resumes_without_duplicates(cut, neo4j_server, fixture
     """A run killed half-way through writing nodes, anchors or relationships is finished by the
     next run: same graph as the embedded store's, no duplicate, same counts as a clean rebuild."""
     repo = fixture_repo("python", with_git=True)
-    settings = neo_settings(neo4j_server)
+    settings = neo_settings(neo4j_server, tmp_path)
     monkeypatch.setattr(writer_mod, "BATCH", 4)  # many small transactions, so the cut lands mid-way
     state = {"calls": 0, "fired": False}
     real_execute = connection_mod.Connection.execute
@@ -158,7 +159,7 @@ def _two_commits(repo: Path) -> tuple[str, str]:
 def test_deleting_one_commit_leaves_the_other_intact(neo4j_server, fixture_repo, tmp_path) -> None:
     repo = fixture_repo("python", with_git=True)
     c1, c2 = _two_commits(repo)
-    settings = neo_settings(neo4j_server)
+    settings = neo_settings(neo4j_server, tmp_path)
     g = open_graph(settings, repo)
     g.index(repo, c1)
     g.index(repo, c2)
@@ -183,7 +184,7 @@ def test_deleting_one_commit_leaves_the_other_intact(neo4j_server, fixture_repo,
 
 
 def test_repositories_share_a_database_without_colliding(neo4j_server, fixture_repo, tmp_path) -> None:
-    settings = neo_settings(neo4j_server)
+    settings = neo_settings(neo4j_server, tmp_path)
     a = fixture_repo("python")
     b = tmp_path / "copy" / "python"
     shutil.copytree(a, b)
@@ -200,8 +201,8 @@ def test_repositories_share_a_database_without_colliding(neo4j_server, fixture_r
     gb.close()
 
 
-def test_schema_setup_is_idempotent(neo4j_server) -> None:
-    conn = connection_mod.Connection(neo_settings(neo4j_server).neo4j)
+def test_schema_setup_is_idempotent(neo4j_server, tmp_path) -> None:
+    conn = connection_mod.Connection(neo_settings(neo4j_server, tmp_path).neo4j)
     try:
         def snapshot():
             indexes = conn.rows("SHOW INDEXES YIELD name, state RETURN name, state ORDER BY name")
@@ -250,9 +251,11 @@ def test_cli_on_neo4j(neo4j_server, fixture_repo) -> None:
     assert "Traceback" not in down.stderr and len(down.stderr.strip().splitlines()) == 1, down.stderr
 
 
-def _index_in_process(uri: str, user: str, password: str, repo: str, commit: str, queue) -> None:
+def _index_in_process(uri: str, user: str, password: str, repo: str, commit: str, index_dir: str, queue) -> None:
     try:
-        settings = GraphSettings(backend="neo4j", neo4j=Neo4jSettings(uri=uri, user=user, password=password))
+        # One index_dir for every process: they share the local piece cache too.
+        neo4j = Neo4jSettings(uri=uri, user=user, password=password)
+        settings = GraphSettings(backend="neo4j", index_dir=Path(index_dir), neo4j=neo4j)
         with open_graph(settings, repo) as g:  # type: ignore[attr-defined]
             stats = g.index(repo, commit)
         queue.put(("ok", stats.files_total))
@@ -267,14 +270,15 @@ def test_concurrent_indexers_of_one_repository_write_everything_once(neo4j_serve
     c1, c2 = _two_commits(repo)
     ctx = multiprocessing.get_context("spawn")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_index_in_process, args=(*neo4j_server, str(repo), c, queue)) for c in (c1, c2, c1, c2)]
+    procs = [ctx.Process(target=_index_in_process, args=(*neo4j_server, str(repo), c, str(tmp_path / "index"), queue))
+             for c in (c1, c2, c1, c2)]
     for p in procs:
         p.start()
     results = [queue.get(timeout=300) for _ in procs]
     for p in procs:
         p.join(timeout=60)
     assert all(r[0] == "ok" for r in results), results
-    settings = neo_settings(neo4j_server)
+    settings = neo_settings(neo4j_server, tmp_path)
     for commit in (c1, c2):
         emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo)
         emb.index(repo, commit)
@@ -296,7 +300,7 @@ def test_a_dead_indexers_claims_are_taken_over(neo4j_server, fixture_repo, tmp_p
     import time
 
     repo = fixture_repo("python", with_git=True)
-    settings = neo_settings(neo4j_server)
+    settings = neo_settings(neo4j_server, tmp_path)
     g = open_graph(settings, repo)
     layout_units = None
 
@@ -332,7 +336,7 @@ def test_a_dead_indexers_claims_are_taken_over(neo4j_server, fixture_repo, tmp_p
 def test_a_tree_indexed_before_is_reused_whole(neo4j_server, fixture_repo, tmp_path) -> None:
     """The same tree again (the commit twice, or a clean working tree) writes only its commit."""
     repo = fixture_repo("python", with_git=True)
-    g = open_graph(neo_settings(neo4j_server), repo)
+    g = open_graph(neo_settings(neo4j_server, tmp_path), repo)
     first = g.index(repo, "HEAD")
     before = _counts(g)
     again = g.index(repo, "HEAD")
@@ -367,7 +371,7 @@ def test_a_second_commit_resolves_only_changed_files_and_their_readers(neo4j_ser
     c2 = commit_all(repo, "body of helper changes, its name does not")
     util.write_text(util.read_text().replace("def helper(", "def assist("))
     c3 = commit_all(repo, "helper is renamed: child.py, which calls util.helper, resolves differently")
-    g = open_graph(neo_settings(neo4j_server), repo)
+    g = open_graph(neo_settings(neo4j_server, tmp_path), repo)
     first = _indexed_event(g, repo, c1)
     files = first["files_total"]
     assert (first["files_resolved"], first["files_resolution_reused"]) == (files, 0)
@@ -382,7 +386,7 @@ def test_a_second_commit_resolves_only_changed_files_and_their_readers(neo4j_ser
     assert_same(emb, g)
     for commit in (c1, c2):
         old_emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo, commit)
-        old_neo = open_graph(neo_settings(neo4j_server), repo, commit)
+        old_neo = open_graph(neo_settings(neo4j_server, tmp_path), repo, commit)
         assert ("pkg/child.py:Child.size", "CALLS", "pkg/util.py:helper") in dump(old_emb)[1]
         assert_same(old_emb, old_neo, searches=False)
         old_emb.close()
@@ -409,7 +413,7 @@ def test_a_listed_file_that_turns_out_binary_leaves_the_same_graph(neo4j_server,
     (repo / "pkg" / "__init__.py").write_bytes(b"\x00\x01binary\x00")
     (repo / "pkg" / "zz_binary.py").write_bytes(b"\x00\x02\x00")
     commit = commit_all(repo, "binary files")
-    g = open_graph(neo_settings(neo4j_server), repo, rebuild=True)
+    g = open_graph(neo_settings(neo4j_server, tmp_path), repo, rebuild=True)
     stats = g.index(repo, commit)
     emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo)
     emb_stats = emb.index(repo, commit)
