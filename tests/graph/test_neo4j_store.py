@@ -225,27 +225,30 @@ def test_schema_setup_is_idempotent(neo4j_server, tmp_path) -> None:
         conn.close()
 
 
-def orch(*args: str, neo4j_server, **override: str) -> subprocess.CompletedProcess[str]:
+def orch(*args: str, neo4j_server, index_dir: Path, **override: str) -> subprocess.CompletedProcess[str]:
+    """The CLI on the test server; `index_dir` holds the local piece cache (not ~/.cache)."""
     uri, user, password = neo4j_server
     values = {"uri": uri, "user": user, "password": password, **override}
     sets = [x for k, v in values.items() for x in ("--set", f"graph.neo4j.{k}={v}")]
+    sets += ["--set", f"graph.index_dir={index_dir}"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORCH_GRAPH") and k != "ORCH_CONFIG"}
     return subprocess.run([sys.executable, "-m", "orchestrator", *sets, *args], capture_output=True, text=True,
                           env=env, timeout=180)
 
 
-def test_cli_on_neo4j(neo4j_server, fixture_repo) -> None:
+def test_cli_on_neo4j(neo4j_server, fixture_repo, tmp_path) -> None:
     repo = fixture_repo("python", with_git=True)
-    out = orch("index", str(repo), "--graph", "neo4j", neo4j_server=neo4j_server)
+    idx = tmp_path / "index"
+    out = orch("index", str(repo), "--graph", "neo4j", neo4j_server=neo4j_server, index_dir=idx)
     assert out.returncode == 0, out.stderr
     assert "6 parsed, 0 reused, 3 skipped" in out.stdout and "bolt://" in out.stdout
-    hits = orch("search", "save", "--repo", str(repo), "--graph", "neo4j", "--json", neo4j_server=neo4j_server)
+    hits = orch("search", "save", "--repo", str(repo), "--graph", "neo4j", "--json", neo4j_server=neo4j_server, index_dir=idx)
     assert hits.returncode == 0, hits.stderr
     assert '"pkg/base.py:Base.save"' in hits.stdout
-    shown = orch("graph", "show", "Base.save", "--repo", str(repo), "--graph", "neo4j", neo4j_server=neo4j_server)
+    shown = orch("graph", "show", "Base.save", "--repo", str(repo), "--graph", "neo4j", neo4j_server=neo4j_server, index_dir=idx)
     assert shown.returncode == 0 and "<- CALLS      pkg/child.py:Child.run" in shown.stdout, shown.stdout + shown.stderr
     closed = f"bolt://127.0.0.1:{free_loopback_port()}"
-    down = orch("search", "save", "--repo", str(repo), "--graph", "neo4j", neo4j_server=neo4j_server, uri=closed)
+    down = orch("search", "save", "--repo", str(repo), "--graph", "neo4j", neo4j_server=neo4j_server, index_dir=idx, uri=closed)
     assert down.returncode != 0
     assert f"cannot use Neo4j at {closed}: server unreachable" in down.stderr
     assert "Traceback" not in down.stderr and len(down.stderr.strip().splitlines()) == 1, down.stderr
