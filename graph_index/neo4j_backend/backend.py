@@ -32,7 +32,6 @@ from graph_index.models import (
 from graph_index.neo4j_backend.connection import Connection
 from graph_index.neo4j_backend.indexing import BoundView, delete_commit, index_view, load_view
 from graph_index.neo4j_backend.nodes import RETURN_NODE, node_from
-from graph_index.neo4j_backend.pieces import remove_cache
 from graph_index.neo4j_backend.readonly import check_read_only
 from graph_index.neo4j_backend.schema import ensure_schema
 from graph_index.neo4j_backend.search import search
@@ -41,6 +40,7 @@ from graph_index.paths import shortest_paths
 from graph_index.ranking import pagerank
 from graph_index.render import render_repo_map, render_skeleton
 from graph_index.sources import resolve_commit
+from graph_index.store import remove_index
 
 CYPHER_ROW_LIMIT = 1000
 CYPHER_TIMEOUT_S = 10.0
@@ -86,7 +86,7 @@ class Neo4jGraph:
             if rebuild:
                 graph.writer.delete_repo()
                 if graph.pieces is not None:
-                    remove_cache(graph.pieces)
+                    remove_index(graph.pieces)  # a SQLite file with WAL companions, like an index
             if commit is not None:
                 sha = resolve_commit(repo, commit)
                 if not graph._bind_commit(sha):

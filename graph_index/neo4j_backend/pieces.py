@@ -23,10 +23,8 @@ BUSY_TIMEOUT_S = 30.0
 class PieceCache:
     """`indexer.ChunkCache` over one SQLite file; `put` keeps entries until `flush`."""
 
-    def __init__(self, path: Path, *, reset: bool = False) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        if reset:
-            remove_cache(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -72,9 +70,3 @@ class PieceCache:
 
     def close(self) -> None:
         self.db.close()
-
-
-def remove_cache(path: Path) -> None:
-    """Delete a cache file and its WAL companions."""
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
