@@ -176,7 +176,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
 
     lit_ev: list[Evidence] = []
     literals = issue_literals(issue_text) if w.literal or w.func_literal else []
-    if literals or w.literal or w.func_literal:
+    if w.literal or w.func_literal:
         # A library called back a callable of another library (argparse -> `re.compile`): the
         # repository handed it over, and a fix often wraps what it hands over.
         handed = [h for h in handed_callables(issue_text) if not suffix_matches(h.path, files)]
