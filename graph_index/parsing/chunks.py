@@ -220,6 +220,11 @@ def extract_chunk(chunk: bytes) -> tuple:
     return (0, syms[0][7], syms[1:], *phases)
 
 
+def extract_piece(piece: bytes, kind: int = TOP) -> tuple:
+    """The entry of one piece of `pieces(...)`, extracted on its own."""
+    return _extract_member(piece) if kind == MEMBER else extract_chunk(piece)
+
+
 def _extract_member(piece: bytes) -> tuple:
     """A member's entry, extracted inside the stand-in class (its symbol 1, lines from 1 for
     the stand-in's line); a member that does not sit in it as a member has failed."""
@@ -348,8 +353,7 @@ def chunked_rows(
     def entry_of(key: str, lo: int, hi: int, kind: int) -> tuple:
         entry = known.get(key) or new.get(key)
         if entry is None:
-            piece = data[lo:hi]
-            entry = new[key] = _extract_member(piece) if kind == MEMBER else extract_chunk(piece)
+            entry = new[key] = extract_piece(data[lo:hi], kind)
         return entry
 
     starts: list[int] = []

@@ -254,6 +254,20 @@ def test_the_finest_cut_is_the_cut_of_the_smallest_settings(fine: None) -> None:
     assert chunks.pieces(TRICKY, class_split=0, grouped=False) == chunks.pieces(TRICKY)
 
 
+def test_a_piece_alone_gives_the_entry_the_merge_uses(fine: None) -> None:
+    # The benchmarks time definitions extracted alone through `extract_piece`: it must be
+    # what `chunked_rows` extracts for the same piece, members inside their stand-in class.
+    _rows, entries = chunks.chunked_rows(TRICKY)
+    found = chunks.pieces(TRICKY)
+    kinds = {kind for _, _, kind in found}
+    assert chunks.MEMBER in kinds and chunks.TOP in kinds
+    for (lo, hi, kind), key in zip(found, chunks.piece_keys(TRICKY), strict=True):
+        entry = chunks.extract_piece(TRICKY[lo:hi], kind)
+        assert entry == entries[key] and entry[0] == 0
+        stand_in = [sym[:4] for sym in entry[2][:1]] == [("class", "_", "_", 0)]
+        assert stand_in == (kind == chunks.MEMBER)
+
+
 def test_the_embedded_index_shares_chunks_between_commits(tmp_path: Path, fine: None) -> None:
     repo, first = _repo_with_tricky(tmp_path)
     edited = TRICKY.replace(b"await plain(1)", b"await plain(2)")
