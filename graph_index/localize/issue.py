@@ -30,10 +30,18 @@ _PY_FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?')
 _IPY_FRAME = re.compile(r"^[ \t]*File[ \t]+([^\s\",]+\.py):(\d+)(?:,[ \t]*in[ \t]+([\w<>.]+))?", re.MULTILINE)
 _IPY_OLD_FRAME = re.compile(r"^[ \t]*([^\s\"]+\.py) in ([\w<>.]+)\(", re.MULTILINE)
 _IPY_MARKER = re.compile(r"^[ \t]*-+>[ \t]*(\d+)", re.MULTILINE)
-_PYTEST_FRAME = re.compile(r"^\s*([\w./\\-]+\.py):(\d+):(?: in ([\w<>.]+))?", re.MULTILINE)
+_PYTEST_FRAME = re.compile(r"^\s*((?:[A-Za-z]:)?[\w./\\-]+\.py):(\d+):(?: in ([\w<>.]+))?", re.MULTILINE)
 # A warning as Python prints it, `path/x.py:206: UserWarning: message`: the line that raised it,
 # like a frame's (the path may sit behind a redacted or odd prefix: `[redacted]/site-packages/...`).
 _WARNING_FRAME = re.compile(r"^[ \t]*\S*?([\w.\\/-]+\.py):(\d+):[ \t]+[A-Z]\w*Warning:", re.MULTILINE)
+# A line the reporter points at in prose: "`jsonrep.py` at line 227", "x.py, line 12", "line 12 of
+# x.py", and permalinks (`.../x.py#L227`). Like a frame without a function: the line picks it.
+_LINE_POINTER = re.compile(
+    r"([\w./\\-]+\.py)`?,?[ \t]+(?:at[ \t]+|on[ \t]+)?line[ \t]+(\d+)"
+    r"|\blines?[ \t]+(\d+)(?:[ \t]*-[ \t]*\d+)?[ \t]+(?:of|in)[ \t]+`?([\w./\\-]+\.py)\b"
+    r"|([\w./\\-]+\.py)#L(\d+)",
+    re.IGNORECASE,
+)
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w-]+\.(?:py|pyx|pyi|cfg|toml|ini|rst|txt|js|ts|java|go))\b")
 _DOTTED = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
@@ -171,6 +179,46 @@ def handed_callables(text: str) -> list[HandedCallable]:
     return list(out)
 
 
+# A Python installation's standard library (`/usr/lib/python3.8/`, `C:/Python38/Lib/`,
+# `.../versions/2.7.6/lib/python2.7/`), not its `site-packages`.
+_STDLIB_DIR = re.compile(r"(?:^|/)(?:lib/python\d[\d.]*|python\d+/lib)/(?!.*(?:site|dist)-packages/)", re.IGNORECASE)
+
+
+def is_stdlib_path(path: str) -> bool:
+    """A frame's path inside the standard library: never the repository's file, even when the
+    repository has one of that name (pytest's own `pathlib.py`)."""
+    return bool(_STDLIB_DIR.search(path))
+
+
+def is_library_path(path: str) -> bool:
+    """A frame's path in the standard library or an installed package (not the reporter's script)."""
+    return is_stdlib_path(path) or bool(re.search(r"(?:^|/)(?:site|dist)-packages/", path))
+
+
+_ECHOED_DEF = re.compile(r"^[ \t>]*(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.MULTILINE)
+
+
+def trace_exit(text: str) -> Frame | None:
+    """The issue's deepest traceback frame with the function it is in: the frame's own `in f`,
+    or, for pytest's last frame (`x.py:1266: FileNotFoundError`), the `def f(` pytest echoes
+    above it. None without a frame or a function name."""
+    frames = extract(text).frames
+    if not frames:
+        return None
+    last = frames[-1]
+    if last.function:
+        return last
+    # pytest prints the failing function's source, `def` first, above its `path:line: Error`.
+    ends = [m for m in _PYTEST_FRAME.finditer(text) if _norm_path(m.group(1)) == last.path and int(m.group(2)) == last.line]
+    if not ends:
+        return None
+    end = ends[-1]
+    before = [m for m in (*_PY_FRAME.finditer(text, 0, end.start()), *_PYTEST_FRAME.finditer(text, 0, end.start()))]
+    start = max((m.end() for m in before), default=0)
+    defs = list(_ECHOED_DEF.finditer(text, start, end.start()))
+    return Frame(last.path, last.line, defs[-1].group(1), last.index) if defs else None
+
+
 def _norm_path(p: str) -> str:
     p = p.replace("\\", "/")
     for prefix in ("./", "a/", "b/"):
@@ -226,6 +274,13 @@ def extract(text: str) -> IssueSignals:
         end = old[j + 1].start() if j + 1 < len(old) else len(text)
         marker = _IPY_MARKER.search(text, m.end(), end)
         frames.append((m.start(), m.group(1), int(marker.group(1)) if marker else 0, m.group(2)))
+    taken = [(m.start(), m.end()) for m in (*_PY_FRAME.finditer(text), *_PYTEST_FRAME.finditer(text))]
+    for m in _LINE_POINTER.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        path = m.group(1) or m.group(4) or re.sub(r"^.*?/blob/[^/]+/", "", m.group(5))
+        line = m.group(2) or m.group(3) or m.group(6)
+        frames.append((m.start(), path, int(line), None))
     frames.sort()
     for i, (_pos, path, line, func) in enumerate(frames):
         func = func if func and not func.startswith("<") else None

@@ -14,6 +14,9 @@ from graph_index.localize.issue import (
     Frame,
     extract,
     handed_callables,
+    is_library_path,
+    is_stdlib_path,
+    trace_exit,
     without_diagnostics,
     without_listings,
 )
@@ -22,6 +25,7 @@ from graph_index.localize.models import FileHit, FunctionHit, Localization
 from graph_index.localize.scoring import (
     Evidence,
     Weights,
+    call_site_evidence,
     callee_evidence,
     combine,
     distinctive_hits,
@@ -107,10 +111,27 @@ def _moved_frames(frames: list[Frame], files: list[str], access: RepoAccess) -> 
     return out
 
 
+def _exit_callers(issue_text: str, files: list[str], candidates: list[str], access: RepoAccess) -> list[Evidence]:
+    """Functions of the candidate files that call the function the issue's traceback ends in,
+    when that frame is outside the repository (see `call_site_evidence`)."""
+    end = trace_exit(issue_text)
+    if end is None or not end.function or not is_library_path(end.path):
+        return []
+    if suffix_matches(end.path, files) and not is_stdlib_path(end.path):
+        return []  # an installed copy of the project itself: its frames are the repository's
+    name = end.function.rsplit(".", 1)[-1]
+    if name.startswith(("<", "__")):
+        return []
+    hits = [h for h in access.literal_hits([name + "("]) if h.path in candidates]
+    return call_site_evidence(name, hits, {p: access.file_symbols(p) for p in candidates})
+
+
 def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights: Weights | None = None) -> Localization:
     w = weights or Weights()
     issue_text = without_listings(issue_text)
     sig = extract(issue_text)
+    # A standard-library frame is never the repository's file of that name (pytest's `pathlib.py`).
+    sig.frames = [fr for fr in sig.frames if not is_stdlib_path(fr.path)]
     # The full-text and history queries leave tools' report lines out (a pasted pylint run repeats
     # the reporter's names and every fired checker's message); frames and literals still read them.
     query = without_diagnostics(issue_text) if w.strip_diagnostics else issue_text
@@ -179,7 +200,9 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     if w.literal or w.func_literal:
         # A library called back a callable of another library (argparse -> `re.compile`): the
         # repository handed it over, and a fix often wraps what it hands over.
-        handed = [h for h in handed_callables(issue_text) if not suffix_matches(h.path, files)]
+        handed = [
+            h for h in handed_callables(issue_text) if is_stdlib_path(h.path) or not suffix_matches(h.path, files)
+        ]
         literals += [handed_literal(h.name) for h in handed]
     if literals:
         patterns = sorted({p for lit in literals for p in lit.patterns})
@@ -249,6 +272,8 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
         local = BM25(local_docs).scores(tokenize(issue_text))
         fev += lexical_evidence({k: v for k, v in local.items() if v > 0}, "in-file BM25", "local")  # type: ignore[arg-type]
     candidates = {p for p, _ in file_rank[:CANDIDATE_FILES_FOR_FUNCTIONS]}
+    if w.func_exit and not frames:
+        fev += _exit_callers(issue_text, files, sorted(candidates), access)
     for sid in lex_funcs:
         path = _path_of(sid)
         # The candidate files' functions have their file's prior already (counted twice, any

@@ -57,6 +57,9 @@ class Weights:
     func_callee: float = 0.3
     func_literal: float = 1.0
     """In-file BM25 over the names, signatures and docstrings of the ranked files' functions."""
+    func_exit: float = 1.0
+    """Functions of the best files that call the function a traceback ends in outside the
+    repository, when no frame is inside it (`call_site_evidence`)."""
     # Per-kind caps on summed evidence weight, before the kind's multiplier.
     caps: Mapping[str, float] = field(
         default_factory=lambda: {"identifier": 2.0, "frame": 1.5, "path": 1.0, "module": 1.0, "test": 1.0}
@@ -69,7 +72,7 @@ class Weights:
 class Evidence:
     target: str
     kind: str
-    """lexical | path | module | frame | identifier | neighbour | test | callee | raise | literal | history | tested"""
+    """lexical | path | module | frame | identifier | neighbour | test | callee | raise | literal | history | tested | exit"""
     weight: float
     note: str
 
@@ -250,6 +253,31 @@ def literal_evidence(
     return out
 
 
+def call_site_evidence(name: str, hits: Sequence[Hit], symbols_of: Mapping[str, Sequence[Symbol]]) -> list[Evidence]:
+    """A traceback that ends in a library (`pathlib.py ... def mkdir(`) with no frame inside the
+    repository: the repository's functions that call that function (`rootdir.mkdir(...)`) are where
+    its input came from, and where a fix catches or avoids the failure. `hits` are source lines
+    holding `name(`; a definition of that name is no call."""
+    call = re.compile(rf"(?<![\w]){re.escape(name)}\s*\(")
+    defn = re.compile(rf"\bdef\s+{re.escape(name)}\s*\(")
+    found: dict[str, Hit] = {}
+    for h in sorted(hits, key=lambda h: (h.path, h.line)):
+        if not call.search(h.text) or defn.search(h.text):
+            continue
+        sym = innermost(symbols_of.get(h.path, ()), h.line)
+        if sym is not None:
+            found.setdefault(sym.id, h)
+    if not found:
+        return []
+    # Shared between the files holding calls, like a literal: each calling function of a file
+    # counts fully (a file's several call sites are not less likely for being several).
+    w = 1.0 / math.sqrt(len({_path for _path in (sid.split(":", 1)[0] for sid in found)}))
+    return [
+        Evidence(sid, "exit", w, f"calls `{name}`, where the traceback leaves the repository ({h.path}:{h.line})")
+        for sid, h in found.items()
+    ]
+
+
 _TEST_MODULE = re.compile(r"^(?:test_|unittest_)(\w+)\.py$|^(\w+)_test\.py$")
 TESTED_TEST_FILES = 3
 """Best lexical test files whose modules gain `tested` evidence."""
@@ -389,6 +417,7 @@ def func_multipliers(w: Weights) -> dict[str, float]:
         "test": w.test_link,
         "callee": w.func_callee,
         "literal": w.func_literal,
+        "exit": w.func_exit,
     }
 
 
