@@ -28,7 +28,8 @@ _PY_FRAME = re.compile(r'File "([^"]+)", line (\d+)(?:, in ([\w<>.]+))?')
 # IPython / Jupyter tracebacks: `File ~/pkg/mod.py:841, in Class.method(self, x)` (IPython 8),
 # and `~/pkg/mod.py in method(self, x)` with the line on a later `---> 841` marker (before 8).
 _IPY_FRAME = re.compile(r"^[ \t]*File[ \t]+([^\s\",]+\.py):(\d+)(?:,[ \t]*in[ \t]+([\w<>.]+))?", re.MULTILINE)
-_IPY_OLD_FRAME = re.compile(r"^[ \t]*([^\s\"]+\.py) in ([\w<>.]+)\(", re.MULTILINE)
+# VS Code's notebooks write the old style's path as a link: `[c:\...\x.py](file:///c:/.../x.py) in f(`.
+_IPY_OLD_FRAME = re.compile(r"^[ \t]*(?:\[([^\]\s]+\.py)\]\([^)\s]*\)|([^\s\"\[]+\.py)) in ([\w<>.]+)\(", re.MULTILINE)
 _IPY_MARKER = re.compile(r"^[ \t]*-+>[ \t]*(\d+)", re.MULTILINE)
 _PYTEST_FRAME = re.compile(r"^\s*((?:[A-Za-z]:)?[\w./\\-]+\.py):(\d+):(?: in ([\w<>.]+))?", re.MULTILINE)
 # A warning as Python prints it, `path/x.py:206: UserWarning: message`: the line that raised it,
@@ -273,7 +274,7 @@ def extract(text: str) -> IssueSignals:
     for j, m in enumerate(old):
         end = old[j + 1].start() if j + 1 < len(old) else len(text)
         marker = _IPY_MARKER.search(text, m.end(), end)
-        frames.append((m.start(), m.group(1), int(marker.group(1)) if marker else 0, m.group(2)))
+        frames.append((m.start(), m.group(1) or m.group(2), int(marker.group(1)) if marker else 0, m.group(3)))
     taken = [(m.start(), m.end()) for m in (*_PY_FRAME.finditer(text), *_PYTEST_FRAME.finditer(text))]
     for m in _LINE_POINTER.finditer(text):
         if any(a < m.end() and m.start() < b for a, b in taken):

@@ -153,3 +153,15 @@ def test_localize_ranks_the_repository_call_into_the_library_a_trace_ends_in() -
     off = localize_with(ViewAccess(_tmp_view()), text, top_k=5, weights=Weights(func_exit=0.0))
     off_top = next(f for f in off.functions if f.id == "pkg/tmp.py:Factory.getbasetemp")
     assert off_top.score < top.score
+
+
+def test_vscode_notebook_frames_link_their_path() -> None:
+    text = (
+        "[c:\\Users\\K\\anaconda3\\lib\\site-packages\\seaborn\\axisgrid.py]"
+        "(file:///C:/Users/K/anaconda3/lib/site-packages/seaborn/axisgrid.py) in map_diag(self, func, **kwargs)\n"
+        "   1489 \n"
+        "-> 1490             vector = self.data[var]\n"
+    )
+    assert _frames(text) == [("c:/Users/K/anaconda3/lib/site-packages/seaborn/axisgrid.py", 1490, "map_diag")]
+    # The plain old IPython style still reads as before.
+    assert _frames("~/pkg/mod.py in f(x)\n----> 12     y = g(x)\n") == [("~/pkg/mod.py", 12, "f")]
