@@ -181,8 +181,11 @@ def handed_callables(text: str) -> list[HandedCallable]:
 
 
 # A Python installation's standard library (`/usr/lib/python3.8/`, `C:/Python38/Lib/`,
-# `.../versions/2.7.6/lib/python2.7/`), not its `site-packages`.
-_STDLIB_DIR = re.compile(r"(?:^|/)(?:lib/python\d[\d.]*|python\d+/lib)/(?!.*(?:site|dist)-packages/)", re.IGNORECASE)
+# `.../versions/2.7.6/lib/python2.7/`, Windows conda's `anaconda3/Lib/`), not its `site-packages`.
+_STDLIB_DIR = re.compile(
+    r"(?:^|/)(?:lib/python\d[\d.]*|python\d+/lib|(?:ana|mini)conda\d*/(?:envs/[^/]+/)?lib)/(?!.*(?:site|dist)-packages/)",
+    re.IGNORECASE,
+)
 
 
 def is_stdlib_path(path: str) -> bool:

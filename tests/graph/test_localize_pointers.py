@@ -52,11 +52,14 @@ def test_standard_library_paths() -> None:
         "C:/Users/a/AppData/Local/Programs/Python/Python39/Lib/shutil.py",
         "/usr/lib/python3.8/pathlib.py",
         "/home/a/.pyenv/versions/2.7.6/lib/python2.7/httplib.py",
+        "C:/Users/a/anaconda3/Lib/pathlib.py",
+        "C:/Users/a/miniconda3/envs/dev/lib/logging/__init__.py",
     ):
         assert is_stdlib_path(path), path
     for path in (
         "/usr/local/lib/python3.8/site-packages/_pytest/pathlib.py",
         "/usr/lib/python3/dist-packages/pylint/lint/run.py",
+        "c:/Users/a/anaconda3/lib/site-packages/seaborn/axisgrid.py",
         "src/_pytest/pathlib.py",
         "pathlib.py",
     ):
