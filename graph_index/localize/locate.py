@@ -130,6 +130,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     w = weights or Weights()
     issue_text = without_listings(issue_text)
     sig = extract(issue_text)
+    traced = bool(sig.frames)
     # A standard-library frame is never the repository's file of that name (pytest's `pathlib.py`).
     sig.frames = [fr for fr in sig.frames if not is_stdlib_path(fr.path)]
     # The full-text and history queries leave tools' report lines out (a pasted pylint run repeats
@@ -272,7 +273,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
         local = BM25(local_docs).scores(tokenize(issue_text))
         fev += lexical_evidence({k: v for k, v in local.items() if v > 0}, "in-file BM25", "local")  # type: ignore[arg-type]
     candidates = {p for p, _ in file_rank[:CANDIDATE_FILES_FOR_FUNCTIONS]}
-    if w.func_exit and not frames:
+    if w.func_exit and traced and not frames:
         fev += _exit_callers(issue_text, files, sorted(candidates), access)
     for sid in lex_funcs:
         path = _path_of(sid)
