@@ -271,7 +271,7 @@ def call_site_evidence(name: str, hits: Sequence[Hit], symbols_of: Mapping[str, 
         return []
     # Shared between the files holding calls, like a literal: each calling function of a file
     # counts fully (a file's several call sites are not less likely for being several).
-    w = 1.0 / math.sqrt(len({_path for _path in (sid.split(":", 1)[0] for sid in found)}))
+    w = 1.0 / math.sqrt(len({sid.split(":", 1)[0] for sid in found}))
     return [
         Evidence(sid, "exit", w, f"calls `{name}`, where the traceback leaves the repository ({h.path}:{h.line})")
         for sid, h in found.items()
