@@ -46,10 +46,11 @@ def sym_columns(sym_row: tuple) -> tuple[str, str, str, str, int, str]:
     terms), then their token count and, for Lucene, their distinct tokens one space apart
     (`t_set`: Lucene only finds candidates, the server counts instances in the columns)."""
     _kind, name, qualname, _parent, _start, _end, _sig, doc, _chash, terms = sym_row
-    cols = (fts.column_text(name), fts.column_text(qualname), fts.column_text(doc), fts.column_text(terms))
-    tokens = [c.split() for c in cols]
-    n = sum(map(len, tokens))
-    return (*cols, n, " ".join(sorted(set().union(*tokens))) if n else "")
+    # Tokenized once: joined for the columns (`fts.column_text`), counted and merged as lists.
+    tokenize, sep = fts.tokenize, fts.SEPARATOR
+    a, b, c, d = tokenize(name), tokenize(qualname), tokenize(doc), tokenize(terms)
+    n = len(a) + len(b) + len(c) + len(d)
+    return (sep.join(a), sep.join(b), sep.join(c), sep.join(d), n, " ".join(sorted(set(a).union(b, c, d))) if n else "")
 
 
 def blob_tokens(syms: list[tuple]) -> int:
