@@ -142,6 +142,17 @@ class Connection:
         """One write statement in its own transaction."""
         self.write(lambda tx: tx.run(cypher, quiet(params)).consume())
 
+    def run_in_transactions(self, cypher: str, **params: Any) -> None:
+        """A statement with `CALL { ... } IN TRANSACTIONS`, which commits as it goes and so must
+        run in an auto-commit transaction (not retried: use it for idempotent work)."""
+        try:
+            with self._session() as session:
+                session.run(Query(cypher), quiet(params)).consume()  # type: ignore[arg-type]
+        except (ServiceUnavailable, AuthError) as exc:
+            raise connection_error(self.uri, exc) from None
+        except ClientError as exc:
+            raise GraphStoreError(f"Neo4j at {self.uri} refused a query: {exc.code}: {_first_line(exc)}") from None
+
     def schema(self, statement: str) -> None:
         """A schema statement (constraints, indexes) in an auto-commit transaction, as Neo4j requires."""
         try:

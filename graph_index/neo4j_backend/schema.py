@@ -32,10 +32,11 @@ The index is eventually consistent: Lucene is updated by a background thread aft
 instead of inside it, so its upkeep leaves the writers' commit path (sympy's first index: the
 `Code` node writes ~3.5 s -> ~2.8 s of server CPU). Indexing waits for it once at the end
 (`Writer.await_search`), so what `index()` wrote is searchable when it returns."""
-RETIRED = ("orch_code_text", "orch_code_terms")
+RETIRED = ("orch_code_text", "orch_code_terms", *(f"orch_rel_{kind.value.lower()}_g" for kind in EdgeKind))
 """Indexes earlier versions created and nothing reads any more (dropping them is idempotent);
 `orch_code_terms` was the full-text index when it was updated inside each commit (index options
-cannot change in place, so the index changed its name)."""
+cannot change in place, so the index changed its name); `orch_rel_*_g` indexed each
+relationship's group for deletes, which find them from the anchors instead (`Writer.delete_relationships`)."""
 KIND_LABELS = ("Repository", "Directory", "File", "Module", "Class", "Function", "Test")
 
 STATEMENTS: tuple[str, ...] = (
@@ -62,12 +63,6 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX orch_view_repo IF NOT EXISTS FOR (n:View) ON (n.repo)",
     "CREATE INDEX orch_view_tree IF NOT EXISTS FOR (n:View) ON (n.tree)",
     "CREATE INDEX orch_commit_repo IF NOT EXISTS FOR (n:Commit) ON (n.repo)",
-    # Relationship indexes on the group key: deleting a view or redoing an interrupted group
-    # finds its relationships without scanning the store.
-    *(
-        f"CREATE INDEX orch_rel_{kind.value.lower()}_g IF NOT EXISTS FOR ()-[r:{kind.value}]-() ON (r.g)"
-        for kind in EdgeKind
-    ),
     *(f"DROP INDEX {name} IF EXISTS" for name in RETIRED),
     # Pre-tokenized text (see fts.tokenize) with the whitespace analyzer, so Lucene's terms are
     # exactly the tokens the shared BM25 scorer counts.

@@ -215,7 +215,7 @@ class Writer:
         """Write the (src key, dst key, kind, line) relationships of the groups this run owns,
         between the anchors `ids` names (key -> element id)."""
         if claims.taken:
-            self.delete_relationships(claims.taken)
+            self.delete_leftover_relationships({g: groups[g] for g in claims.taken})
         by_kind: dict[str, list[list]] = {}
         for g in claims.mine:
             for s, d, kind, line in groups[g]:
@@ -229,22 +229,27 @@ class Writer:
                 )
                 self.heartbeat()
 
-    def delete_relationships(self, groups: Sequence[int]) -> None:
-        """Relationships of `groups`, through the relationship index on `g`."""
-        for kind in EdgeKind:
-            for part in chunks(list(groups), 500):
-                self._delete_rels(kind.value, list(part))
-
-    def _delete_rels(self, kind: str, groups: list[int]) -> None:
-        while True:
-            n = self.conn.write(
-                lambda tx: tx.run(
-                    f"UNWIND $gs AS g MATCH ()-[r:{kind} {{g: g}}]->() WITH r LIMIT $n DELETE r RETURN count(*)",
-                    gs=Quiet(groups), n=BATCH,
-                ).single()[0]
+    def delete_leftover_relationships(self, groups: dict[int, list[tuple]]) -> None:
+        """What an abandoned run wrote of `groups` (key -> rows, as `put_groups` takes them): a
+        group's relationships all leave the anchors its rows start from."""
+        starts = sorted({(src, g) for g, rows in groups.items() for src, _dst, _kind, _line in rows})
+        for part in chunks(starts):
+            self.conn.execute(
+                "UNWIND $rows AS r MATCH (:Sym {key: r[0]})-[x]->() WHERE x.g = r[1] DELETE x", rows=Quiet(part)
             )
-            if n < BATCH:
-                return
+
+    def delete_relationships(self, groups: Sequence[int]) -> None:
+        """Relationships of `groups`, by one pass over the repository's anchors' relationships.
+
+        There is no index on `g`: seven relationship indexes (one per type) cost the first index
+        of sympy ~1 s of server CPU (~20% of writing its 270k relationships) and every later
+        commit its share, for the sake of deleting commits, which is rare and may scan."""
+        if not groups:
+            return
+        self.conn.run_in_transactions(
+            "MATCH (:Sym {repo: $repo})-[r]->() WHERE r.g IN $gs CALL (r) { DELETE r } IN TRANSACTIONS OF "
+            f"{BATCH} ROWS", repo=self.repo, gs=Quiet(groups),
+        )
 
     # -- resolutions: a file unit's group under recorded reads ------------------------------------
     def resolutions(self, units: Sequence[str], version: str) -> dict[str, list[tuple[bytes, str, int]]]:

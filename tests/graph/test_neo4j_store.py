@@ -212,12 +212,15 @@ def test_schema_setup_is_idempotent(neo4j_server, tmp_path) -> None:
         # An index an earlier version created (the full-text index updated inside each commit)
         # is dropped; its replacement keeps Lucene off the commit path.
         conn.schema("CREATE FULLTEXT INDEX orch_code_terms IF NOT EXISTS FOR (n:Code) ON EACH [n.t_set]")
+        # ... and so is a relationship index on the group key (deletes find groups from anchors).
+        conn.schema("CREATE INDEX orch_rel_calls_g IF NOT EXISTS FOR ()-[r:CALLS]-() ON (r.g)")
         ensure_schema(conn.schema)
         first = snapshot()
         ensure_schema(conn.schema)
         assert snapshot() == first
         names = {r["name"] for r in first[0]}
-        assert {FULLTEXT_INDEX, "orch_code_uid", "orch_sym_key", "orch_rel_calls_g"} <= names
+        assert {FULLTEXT_INDEX, "orch_code_uid", "orch_sym_key"} <= names
+        assert "orch_rel_calls_g" in RETIRED
         assert not names & set(RETIRED)
         options = conn.values("SHOW INDEXES YIELD name, options WHERE name = $name RETURN options", name=FULLTEXT_INDEX)
         assert options[0][0]["indexConfig"]["fulltext.eventually_consistent"] is True
@@ -332,6 +335,37 @@ def test_a_dead_indexers_claims_are_taken_over(neo4j_server, fixture_repo, tmp_p
     emb.index(repo, "HEAD")
     assert dump(g) == dump(emb)
     assert g.cypher("MATCH (n:Code {repo: $repo}) WHERE n.uid ENDS WITH '|leftover' RETURN count(n) AS n") == [{"n": 0}]
+    g.close()
+    emb.close()
+
+
+def test_an_interrupted_runs_edge_groups_are_written_again_without_duplicates(
+        neo4j_server, fixture_repo, tmp_path, monkeypatch) -> None:
+    """A run killed after writing an edge group's relationships, before marking it done,
+    releases its claims; the next run takes the group over, deletes what was written of it
+    (found from the anchors its rows start at) and writes it once."""
+    repo = fixture_repo("python", with_git=True)
+    settings = neo_settings(neo4j_server, tmp_path)
+    g = open_graph(settings, repo)
+    real_put_groups = writer_mod.Writer.put_groups
+
+    def put_groups_then_die(self, claims, groups, ids):
+        real_put_groups(self, claims, groups, ids)
+        raise RuntimeError("killed after writing the relationships")
+
+    monkeypatch.setattr(writer_mod.Writer, "put_groups", put_groups_then_die)
+    with pytest.raises(RuntimeError, match="killed"):
+        g.index(repo, "HEAD")
+    monkeypatch.setattr(writer_mod.Writer, "put_groups", real_put_groups)
+    left = g.cypher("MATCH (x:Group {repo: $repo}) WHERE NOT x.done "
+                    "MATCH (:Sym {repo: $repo})-[r]->() WHERE r.g = x.key RETURN count(r) AS n")
+    assert left[0]["n"] > 0  # half-written groups, left for the next run to take over
+    g.index(repo, "HEAD")
+    emb = open_graph(GraphSettings(index_dir=tmp_path / "index"), repo)
+    emb.index(repo, "HEAD")
+    assert dump(g) == dump(emb)
+    assert _relationship_duplicates(g) == 0
+    assert g.cypher("MATCH (x:Group {repo: $repo}) WHERE NOT x.done RETURN count(x) AS n") == [{"n": 0}]
     g.close()
     emb.close()
 
