@@ -9,7 +9,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Protocol
 
@@ -85,12 +85,14 @@ def parse_files(
     workers: int | None = None,
     finish: Callable[[tuple], tuple] | None = None,
     chunks: ChunkCache | None = None,
+    ordered: bool = True,
 ) -> Iterator[tuple | None]:
     """Extraction rows for each item (see `parsing.extract_rows`), in the items' order; None for
     binary content. `finish` (a module-level function) turns a row into what the caller stores,
     inside the worker, so the caller neither unpickles nor converts what it would only re-encode.
     With `chunks`, Python files are extracted by chunks (same rows), known chunks come from the
-    cache and new ones go to it."""
+    cache and new ones go to it. Unless `ordered`, rows come as soon as they are extracted (a
+    caller that only collects them need not wait for the largest files, which come first)."""
     workers = default_workers() if workers is None else workers
 
     def jobs() -> Iterator[tuple[tuple, int]]:
@@ -134,6 +136,9 @@ def parse_files(
         # Tasks go to the pool while the rest is still being read, so the workers start on the
         # first files instead of after the last one; results come back in submission order (so
         # store ids do not depend on timing), and at most WINDOW_BYTES of source are in flight.
+        if not ordered:
+            yield from _unordered(pool, todo, finish, results)
+            return
         pending: deque[tuple[Future, int]] = deque()
         in_flight = 0
         try:
@@ -153,19 +158,59 @@ def parse_files(
                 future.cancel()
 
 
+def _unordered(
+    pool: ProcessPoolExecutor, todo: Iterator[tuple], finish: Callable[[tuple], tuple] | None,
+    results: Callable[[Iterable[tuple[tuple | None, dict[str, bytes] | None]]], Iterator[tuple | None]],
+) -> Iterator[tuple | None]:
+    """`parse_files`' pool loop yielding each task's rows as soon as it is done. A task ends at
+    TASK_BYTES of source (or FILES_PER_TASK files), so the largest files (read first) go one by
+    one and the first rows come back after one file instead of four (sympy: after ~0.5 s instead
+    of ~1.6 s of a ~4.3 s parse)."""
+    pending: dict[Future, int] = {}
+    in_flight = 0
+
+    def finished(block: bool) -> Iterator[tuple | None]:
+        nonlocal in_flight
+        done = wait(pending, return_when=FIRST_COMPLETED).done if block else [f for f in pending if f.done()]
+        for future in done:
+            in_flight -= pending.pop(future)
+            yield from results(future.result())
+
+    try:
+        for task in _tasks(todo, FILES_PER_TASK, TASK_BYTES):
+            size = sum(len(job[2]) for job in task)
+            pending[pool.submit(_extract_task, task, finish)] = size
+            in_flight += size
+            yield from finished(block=False)
+            while in_flight > WINDOW_BYTES:
+                yield from finished(block=True)
+        while pending:
+            yield from finished(block=True)
+    finally:
+        for future in pending:
+            future.cancel()
+
+
 WINDOW_BYTES = 128 << 20
 """Source bytes handed to the pool and not yet returned: bounds memory on very large repositories."""
 FILES_PER_TASK = 4
 """Files per pool task: small, so both workers finish together (readers yield largest first)."""
 
 
-def _tasks(jobs: Iterator[tuple], n: int) -> Iterator[list[tuple]]:
+TASK_BYTES = 256 << 10
+"""Source bytes that end an unordered pool task before FILES_PER_TASK files."""
+
+
+def _tasks(jobs: Iterator[tuple], n: int, max_bytes: int | None = None) -> Iterator[list[tuple]]:
     task: list[tuple] = []
+    size = 0
     for job in jobs:
         task.append(job)
-        if len(task) >= n:
+        size += len(job[2])
+        if len(task) >= n or (max_bytes is not None and size >= max_bytes):
             yield task
             task = []
+            size = 0
     if task:
         yield task
 

@@ -368,7 +368,9 @@ def _index_view(
     stored = side.submit(read_stored, w, blob_keys, [sha for sha in unique if blob_keys[sha] in known], listed)
     side.shutdown(wait=False)
     try:
-        for parsed in parse_files(read(new), len(new), workers, finish=finish_row, chunks=cache):  # type: ignore[arg-type]
+        # Unordered: the server starts on the first files' nodes while the largest are parsed.
+        for parsed in parse_files(read(new), len(new), workers, finish=finish_row, chunks=cache,  # type: ignore[arg-type]
+                                  ordered=False):
             if parsed is None:
                 binary += 1
                 continue
