@@ -552,6 +552,10 @@ def _index_parsed(
         # after resolution, so break them and let reference counting free it all on return.
         vars(vg).clear()
     submit_groups(chunk, size)
+    # The records go to the server with the last groups rather than after them: a record whose
+    # group is not done yet is never reused (`Writer.resolutions`), so the order does not matter.
+    res_rows = resolution_rows(writer.repo, plan.unit_reads, plan.unit_group)
+    queue.submit(w.put_resolutions, res_rows, lane=queue.idlest_lane(), cost=len(res_rows) * NODE_COST)
     resolved = (len(layout.unit_of_path) - len(reused), len(reused), reads_checked)
     phase("resolve")
     pipe.wait()
@@ -572,8 +576,6 @@ def _index_parsed(
             w.finish("Group", groups.mine)
         groups_pending = groups.pending
     phase("write_groups")
-    w.put_resolutions(resolution_rows(writer.repo, plan.unit_reads, plan.unit_group))
-    phase("write_resolutions")
     view_key = digest(writer.repo, repo.name, *plan.view_groups_sorted_str())
     n_docs, n_tokens = corpus_stats(layout, facts, ntok)
     w.put_view(view_key, {

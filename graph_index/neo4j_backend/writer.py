@@ -200,7 +200,10 @@ class Writer:
         """Merge [key, id, name, kind] rows (an anchor keeps the name/kind it was created with);
         returns key -> element id, so relationship writes skip the key index."""
         out: dict[str, str] = {}
-        for part in chunks(anchors):
+        # In key order: two writer lanes merging overlapping anchors (a unit's own, another's
+        # endpoints) lock their index entries in one order, so they cannot deadlock (each
+        # deadlock cost a retry after ~1.1 s).
+        for part in chunks(sorted(anchors)):
             # One collected row: a record per anchor cost the client more than the server's MERGE.
             out.update(self.conn.write(lambda tx, part=part: tx.run(
                 "UNWIND $rows AS r MERGE (s:Sym {key: r[0]}) "
@@ -266,7 +269,8 @@ class Writer:
         return out
 
     def put_resolutions(self, rows: Sequence[dict[str, Any]]) -> None:
-        """MERGE [{key, props}] resolution records (written after their groups are done)."""
+        """MERGE [{key, props}] resolution records (before or after their groups are done:
+        `resolutions` only returns records whose group is)."""
         for part in chunks(rows, 2_000):
             self.conn.execute(
                 "UNWIND $rows AS r MERGE (x:Res {key: r.key}) ON CREATE SET x += r.props, x.repo = $repo",
