@@ -552,10 +552,10 @@ def _index_parsed(
         # after resolution, so break them and let reference counting free it all on return.
         vars(vg).clear()
     submit_groups(chunk, size)
-    # The records go to the server with the last groups rather than after them: a record whose
-    # group is not done yet is never reused (`Writer.resolutions`), so the order does not matter.
-    res_rows = resolution_rows(writer.repo, plan.unit_reads, plan.unit_group)
-    queue.submit(w.put_resolutions, res_rows, lane=queue.idlest_lane(), cost=len(res_rows) * NODE_COST)
+    # The records are packed and written on a writer lane with the last groups rather than after
+    # them: a record whose group is not done yet is never reused (`Writer.resolutions`).
+    queue.submit(lambda: w.put_resolutions(resolution_rows(writer.repo, plan.unit_reads, plan.unit_group)),
+                 lane=queue.idlest_lane(), cost=len(plan.unit_reads) * NODE_COST)
     resolved = (len(layout.unit_of_path) - len(reused), len(reused), reads_checked)
     phase("resolve")
     pipe.wait()
