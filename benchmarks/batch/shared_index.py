@@ -21,7 +21,7 @@ With every definition and class member a piece of its own (the finest cut of who
 new pieces are still 0.48 (requests) and 0.27 (pytest) of the bytes, before any store write.
 Timed, extracting only those new definitions, each alone, costs 0.47-0.49 (requests) and
 0.39-0.40 (pytest) of the CPU of extracting every commit's files whole (small parses cost more
-per byte). Extraction is about 56% (pytest) and 75-80% (requests) of the independent indexes' CPU;
+per byte). Extraction is about 56% (pytest) and 68-80% (requests) of the independent indexes' CPU;
 if everything else (listing, hashing, writing) scaled with the new definitions' bytes alone, the
 CPU ratio would still be at least ~0.33 (pytest) and ~0.50 (requests): no reuse of whole
 definitions reaches 0.3 on either.
@@ -95,16 +95,12 @@ def piece_floor(repo: Path, commits: list[str], finest: bool = False) -> float:
     `finest`: with every definition and class member a piece of its own (no grouping, every
     class cut), the least any reuse of whole definitions could extract."""
     from graph_index.parsing.chunks import MIN_CHUNKS, chunk_key, pieces
-    from graph_index.sources import read_commit_blobs
 
     seen_blobs: set[str] = set()
     seen: set[str] = set()
     new_bytes = all_bytes = 0
     for commit in commits:
-        listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", commit], capture_output=True,
-                                 text=True, check=True).stdout
-        blobs = {line.split()[2] for line in listing.splitlines() if line.endswith(".py") and " blob " in line}
-        for sha, data in read_commit_blobs(repo, sorted(blobs)):
+        for sha, data in python_blobs(repo, commit):
             all_bytes += len(data)
             if sha in seen_blobs:
                 continue
@@ -133,10 +129,7 @@ def extraction_floor(repo: Path, commits: list[str]) -> tuple[float, float]:
     seen_blobs: set[str] = set()
     seen: set[tuple[bytes, int]] = set()
     for commit in commits:
-        listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", commit], capture_output=True,
-                                 text=True, check=True).stdout
-        shas = [line.split()[2] for line in listing.splitlines() if line.endswith(".py") and " blob " in line]
-        blobs = list(read_blobs(repo, shas))
+        blobs = python_blobs(repo, commit)
         started = time.process_time()
         for _, data in blobs:
             python.extract_rows(data)
@@ -164,10 +157,7 @@ def line_floor(repo: Path, commits: list[str]) -> float:
     redo even below the piece level (an incremental parse of only the edited lines)."""
     new = total = 0
     for i, commit in enumerate(commits):
-        listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", commit], capture_output=True,
-                                 text=True, check=True).stdout
-        shas = [line.split()[2] for line in listing.splitlines() if line.endswith(".py") and " blob " in line]
-        lines = sum(data.count(b"\n") for _, data in read_blobs(repo, shas))
+        lines = sum(data.count(b"\n") for _, data in python_blobs(repo, commit))
         total += lines
         if i == 0:
             new += lines
@@ -178,10 +168,14 @@ def line_floor(repo: Path, commits: list[str]) -> float:
     return new / total
 
 
-def read_blobs(repo: Path, shas: list[str]):
+def python_blobs(repo: Path, commit: str) -> list[tuple[str, bytes]]:
+    """(sha, content) of each distinct Python file content of `commit`."""
     from graph_index.sources import read_commit_blobs
 
-    return read_commit_blobs(repo, sorted(set(shas))) if shas else []
+    listing = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", commit], capture_output=True,
+                             text=True, check=True).stdout
+    shas = {line.split()[2] for line in listing.splitlines() if line.endswith(".py") and " blob " in line}
+    return list(read_commit_blobs(repo, sorted(shas))) if shas else []
 
 
 def arm(name: str, rows: list[dict], scratch: Path, repos_dir: Path, workers: int) -> list[dict]:

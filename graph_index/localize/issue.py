@@ -6,6 +6,7 @@ says how deliberately the reporter named it (backticks > code > CamelCase/snake_
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -194,19 +195,23 @@ def is_stdlib_path(path: str) -> bool:
     return bool(_STDLIB_DIR.search(path))
 
 
+_PACKAGES_DIR = re.compile(r"(?:^|/)(?:site|dist)-packages/")
+
+
 def is_library_path(path: str) -> bool:
     """A frame's path in the standard library or an installed package (not the reporter's script)."""
-    return is_stdlib_path(path) or bool(re.search(r"(?:^|/)(?:site|dist)-packages/", path))
+    return is_stdlib_path(path) or bool(_PACKAGES_DIR.search(path))
 
 
 _ECHOED_DEF = re.compile(r"^[ \t>]*(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(", re.MULTILINE)
 
 
-def trace_exit(text: str) -> Frame | None:
+def trace_exit(text: str, frames: list[Frame] | None = None) -> Frame | None:
     """The issue's deepest traceback frame with the function it is in: the frame's own `in f`,
     or, for pytest's last frame (`x.py:1266: FileNotFoundError`), the `def f(` pytest echoes
-    above it. None without a frame or a function name."""
-    frames = extract(text).frames
+    above it. None without a frame or a function name. `frames`: `extract(text).frames`, when
+    the caller has them."""
+    frames = extract(text).frames if frames is None else frames
     if not frames:
         return None
     last = frames[-1]
@@ -217,7 +222,7 @@ def trace_exit(text: str) -> Frame | None:
     if not ends:
         return None
     end = ends[-1]
-    before = [m for m in (*_PY_FRAME.finditer(text, 0, end.start()), *_PYTEST_FRAME.finditer(text, 0, end.start()))]
+    before = itertools.chain(_PY_FRAME.finditer(text, 0, end.start()), _PYTEST_FRAME.finditer(text, 0, end.start()))
     start = max((m.end() for m in before), default=0)
     defs = list(_ECHOED_DEF.finditer(text, start, end.start()))
     return Frame(last.path, last.line, defs[-1].group(1), last.index) if defs else None
@@ -268,8 +273,8 @@ def extract(text: str) -> IssueSignals:
             ids[ident] = strength
 
     # Stack-trace frames, Python and pytest styles.
-    frames = [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in _PY_FRAME.finditer(text)]
-    frames += [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in _PYTEST_FRAME.finditer(text)]
+    traced = [*_PY_FRAME.finditer(text), *_PYTEST_FRAME.finditer(text)]
+    frames = [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in traced]
     starts = {f[0] for f in frames}  # a plain path's warning line is a pytest-style frame already
     frames += [(m.start(), m.group(1), int(m.group(2)), None) for m in _WARNING_FRAME.finditer(text) if m.start() not in starts]
     frames += [(m.start(), m.group(1), int(m.group(2)), m.group(3)) for m in _IPY_FRAME.finditer(text)]
@@ -278,9 +283,8 @@ def extract(text: str) -> IssueSignals:
         end = old[j + 1].start() if j + 1 < len(old) else len(text)
         marker = _IPY_MARKER.search(text, m.end(), end)
         frames.append((m.start(), m.group(1) or m.group(2), int(marker.group(1)) if marker else 0, m.group(3)))
-    taken = [(m.start(), m.end()) for m in (*_PY_FRAME.finditer(text), *_PYTEST_FRAME.finditer(text))]
     for m in _LINE_POINTER.finditer(text):
-        if any(a < m.end() and m.start() < b for a, b in taken):
+        if any(t.start() < m.end() and m.start() < t.end() for t in traced):
             continue
         path = m.group(1) or m.group(4) or re.sub(r"^.*?/blob/[^/]+/", "", m.group(5))
         line = m.group(2) or m.group(3) or m.group(6)

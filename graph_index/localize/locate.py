@@ -111,10 +111,13 @@ def _moved_frames(frames: list[Frame], files: list[str], access: RepoAccess) -> 
     return out
 
 
-def _exit_callers(issue_text: str, files: list[str], candidates: list[str], access: RepoAccess) -> list[Evidence]:
+def _exit_callers(
+    issue_text: str, traced: list[Frame], files: list[str], candidates: list[str], access: RepoAccess
+) -> list[Evidence]:
     """Functions of the candidate files that call the function the issue's traceback ends in,
-    when that frame is outside the repository (see `call_site_evidence`)."""
-    end = trace_exit(issue_text)
+    when that frame is outside the repository (see `call_site_evidence`). `traced`: the issue's
+    frames, standard-library ones included."""
+    end = trace_exit(issue_text, traced)
     if end is None or not end.function or not is_library_path(end.path):
         return []
     if suffix_matches(end.path, files) and not is_stdlib_path(end.path):
@@ -130,7 +133,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     w = weights or Weights()
     issue_text = without_listings(issue_text)
     sig = extract(issue_text)
-    traced = bool(sig.frames)
+    traced = sig.frames
     # A standard-library frame is never the repository's file of that name (pytest's `pathlib.py`).
     sig.frames = [fr for fr in sig.frames if not is_stdlib_path(fr.path)]
     # The full-text and history queries leave tools' report lines out (a pasted pylint run repeats
@@ -274,7 +277,7 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
         fev += lexical_evidence({k: v for k, v in local.items() if v > 0}, "in-file BM25", "local")  # type: ignore[arg-type]
     candidates = {p for p, _ in file_rank[:CANDIDATE_FILES_FOR_FUNCTIONS]}
     if w.func_exit and traced and not frames:
-        fev += _exit_callers(issue_text, files, sorted(candidates), access)
+        fev += _exit_callers(issue_text, traced, files, sorted(candidates), access)
     for sid in lex_funcs:
         path = _path_of(sid)
         # The candidate files' functions have their file's prior already (counted twice, any
