@@ -25,6 +25,7 @@ from graph_index.localize.models import FileHit, FunctionHit, Localization
 from graph_index.localize.scoring import (
     Evidence,
     Weights,
+    adjacent_evidence,
     call_site_evidence,
     callee_evidence,
     combine,
@@ -292,6 +293,11 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
     fseeds = {i: s / ftop for i, s in fseeds.items()}
     flinks = {i: access.callees(i) | access.callers(i) for i in fseeds} if w.func_neighbour else {}
     fev += neighbour_evidence(fseeds, flinks, "calls/called by")
+    if w.func_adjacent:
+        # Only among the functions that compete already (a lower-ranked file's function the
+        # full-text search did not return stays out).
+        adjacent = adjacent_evidence(fseeds, {p: access.file_symbols(p) for p in {_path_of(i) for i in fseeds}})
+        fev += [e for e in adjacent if e.target in first_f]
     func_scores = combine(fev, fmul2, w.caps)
     func_scores = {
         i: s * file_kind_factor(_path_of(i), w, _path_of(i) in mentioned)

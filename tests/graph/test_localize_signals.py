@@ -88,8 +88,9 @@ def _nested_view() -> RepoView:
     method = Symbol("shop/cart.py:Cart.total", "shop/cart.py", "Cart.total", "total", "method", 2, 12, "def total(self)")
     helper = Symbol("shop/cart.py:Cart.total.add_line", "shop/cart.py", "Cart.total.add_line", "add_line", "function", 5, 8,
                     "def add_line(line)")
-    other = Symbol("shop/cart.py:Cart.clear", "shop/cart.py", "Cart.clear", "clear", "method", 14, 16, "def clear(self)")
-    cls = Symbol("shop/cart.py:Cart", "shop/cart.py", "Cart", "Cart", "class", 1, 16, "class Cart:")
+    # `clear` is not `total`'s source-order neighbour (see test_localize_adjacent.py).
+    other = Symbol("shop/cart.py:Cart.clear", "shop/cart.py", "Cart.clear", "clear", "method", 20, 22, "def clear(self)")
+    cls = Symbol("shop/cart.py:Cart", "shop/cart.py", "Cart", "Cart", "class", 1, 22, "class Cart:")
     return RepoView(
         files={"shop/cart.py": "class Cart: total add_line clear"},
         symbols={s.id: s for s in (cls, method, other)},
