@@ -40,23 +40,29 @@ def tokenize(text: str) -> list[str]:
 
 
 SEPARATOR = "  "
-"""Tokens are stored two spaces apart, so ` tok ` (one space each side) occurs once per instance
-even when a token repeats back to back: the server counts instances by splitting on it."""
+"""Tokens are stored two spaces apart, with one space before the first and after the last, so
+` tok ` (one space each side) occurs once per instance even when a token repeats back to back:
+the server tests a column for it with CONTAINS and counts instances by splitting on it."""
+
+
+def stored_column(tokens: list[str]) -> str:
+    """The stored form of a tokenized column."""
+    return f" {SEPARATOR.join(tokens)} "
 
 
 def column_text(text: str) -> str:
-    """The stored form of a column: its tokens, two spaces apart (what Lucene indexes)."""
-    return SEPARATOR.join(tokenize(text))
+    """The stored form of a column: its tokens, two spaces apart, padded by one space."""
+    return stored_column(tokenize(text))
 
 
 def phrase_pattern(phrase: list[str]) -> str:
-    """What one instance of `phrase` looks like inside ` ` + column text + ` `."""
+    """What one instance of `phrase` looks like inside a stored column."""
     return " " + SEPARATOR.join(phrase) + " "
 
 
 def instances(column_text_: str, phrase: list[str]) -> int:
     """Instances of `phrase` in a stored column (what the server computes with split)."""
-    return (" " + column_text_ + " ").count(phrase_pattern(phrase)) if phrase else 0
+    return column_text_.count(phrase_pattern(phrase)) if phrase else 0
 
 
 @dataclass(frozen=True, slots=True)

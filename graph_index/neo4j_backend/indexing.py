@@ -28,11 +28,10 @@ from graph_index.neo4j_backend.connection import Connection
 from graph_index.neo4j_backend.layout import FORMAT, ViewLayout, digest
 from graph_index.neo4j_backend.pieces import PieceCache
 from graph_index.neo4j_backend.units import (
-    columns_tokens,
     corpus_stats,
     endpoint_anchors,
     materialize,
-    sym_columns,
+    search_props,
     unit_contents,
     unit_rows,
 )
@@ -54,6 +53,10 @@ class BoundView:
         self.groups = sorted(set(unit_group.values()))
         self.units = set(layout.units())
         self.path_of_unit = {u: p for p, u in layout.unit_of_path.items()}
+        self.units_of_sha: dict[str, list[str]] = {}
+        """content sha -> the view's file units holding it (search's documents are per content)."""
+        for p, u in layout.unit_of_path.items():
+            self.units_of_sha.setdefault(layout.shas[p], []).append(u)
 
 
 def load_view(
@@ -229,10 +232,10 @@ class UnitQueue:
         self._size = 0
 
     def add(self, layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], units: list[str],
-            columns: dict[str, list[tuple]], what: dict[str, tuple[str, ...]]) -> None:
+            what: dict[str, tuple[str, ...]]) -> None:
         units = [u for u in units if u not in self.asked]
         self.asked.update(units)
-        for unit, rows, anchors in unit_rows(layout, vg, facts, units, columns, what):
+        for unit, rows, anchors in unit_rows(layout, vg, facts, units, what):
             self._rows[unit] = rows
             self._anchors += anchors
             self._size += len(rows)
@@ -348,9 +351,6 @@ def _index_view(
     facts: dict[str, tuple] = {}
     ntok: dict[str, int] = {}
     nrefs: dict[str, int] = {}
-    # sha -> searchable columns of each symbol: tokenized once, for the blob's token count and
-    # for its nodes.
-    columns: dict[str, list[tuple]] = {}
     binary = 0
     blob_rows: list[dict[str, Any]] = []
     pipe = Pipeline()
@@ -375,20 +375,19 @@ def _index_view(
                 binary += 1
                 continue
             row = parsed[0]
-            blob_rows.append(blob_row(writer.repo, blob_keys[row[0]], parsed, facts, ntok, columns))
+            blob_rows.append(blob_row(writer.repo, blob_keys[row[0]], parsed, facts, ntok))
             nrefs[row[0]] = blob_rows[-1]["props"]["n_refs"]
             if len(blob_rows) >= BLOB_BATCH:  # written while the rest is parsed
                 pipe.submit(w.put_blobs, blob_rows)
                 blob_rows = []
                 if cache is not None:
                     cache.flush()  # a sympy-sized first index holds ~50 MB of entries
-            queue.add(listed, listed_vg, facts, [listed.unit_of_path[p] for p in paths_of[row[0]]], columns,
-                      listed_what)
+            queue.add(listed, listed_vg, facts, [listed.unit_of_path[p] for p in paths_of[row[0]]], listed_what)
         pipe.submit(w.put_blobs, blob_rows)
         if cache is not None:
             cache.flush()
         phase("parse")
-        return _index_parsed(w, pipe, queue, repo, listing, unique, new, binary, facts, ntok, nrefs, columns,
+        return _index_parsed(w, pipe, queue, repo, listing, unique, new, binary, facts, ntok, nrefs,
                              index_path, started, phases, phase, (listed, listed_languages, listed_vg, listed_what),
                              stored)
     except BaseException:
@@ -403,31 +402,31 @@ def _index_view(
 
 
 def finish_row(row: tuple) -> tuple:
-    """What the parse workers hand back for one content: its extraction row, the searchable
-    columns of its symbols, their token count and the packed facts. Tokenizing and packing there
-    keeps the indexing thread, which consumes results one by one, from holding the parse up."""
-    columns = [sym_columns(s) for s in row[5]]
-    return row, columns, columns_tokens(columns), pack_facts(row)
+    """What the parse workers hand back for one content: its extraction row, its searchable
+    columns as `Blob` properties (`units.search_props`), their token count and the packed facts.
+    Tokenizing and packing there keeps the indexing thread, which consumes results one by one,
+    from holding the parse up."""
+    search, tokens = search_props(row[5])
+    return row, search, tokens, pack_facts(row)
 
 
-def blob_row(repo: str, key: str, parsed: tuple, facts: dict[str, tuple], ntok: dict[str, int],
-             columns: dict[str, list[tuple]]) -> dict[str, Any]:
-    """The `Blob` row of one parsed content (`finish_row`'s result); records its facts, columns
-    and token count."""
-    row, cols, tokens, packed = parsed
+def blob_row(repo: str, key: str, parsed: tuple, facts: dict[str, tuple], ntok: dict[str, int]) -> dict[str, Any]:
+    """The `Blob` row of one parsed content (`finish_row`'s result), its searchable columns
+    included; records its facts and token count."""
+    row, search, tokens, packed = parsed
     sha, language, errors, lines, package, syms, refs = row
     facts[sha] = (language, errors, lines, package, syms, refs)
-    columns[sha] = cols
     ntok[sha] = tokens
     return {"key": key, "props": {
         "repo": repo, "format": FORMAT, "sha": sha, "language": language, "errors": errors, "lines": lines,
-        "package": package, "n_syms": len(syms), "n_refs": stored_uses(refs), "ntok": tokens, "facts": packed}}
+        "package": package, "n_syms": len(syms), "n_refs": stored_uses(refs), "ntok": tokens, "facts": packed,
+        **search}}
 
 
 def _index_parsed(
     w: Writer, pipe: Pipeline, queue: UnitQueue, repo: Path, listing: Any, unique: dict[str, Any],
     new: list, binary: int, facts: dict[str, tuple], ntok: dict[str, int], nrefs: dict[str, int],
-    columns: dict[str, list[tuple]], index_path: str, started: float,
+    index_path: str, started: float,
     phases: dict[str, float], phase: Callable[[str], None],
     listed: tuple[ViewLayout, dict[str, str], ViewGraph, dict[str, tuple[str, ...]]],
     side: Future,
@@ -501,7 +500,7 @@ def _index_parsed(
     # Two writer lanes, so the server writes on two threads while this process resolves: `Code`
     # nodes on one; anchors, then each edge group as soon as it is resolved, on the other
     # (relationships join anchors only, never `Code` nodes).
-    queue.add(layout, vg, facts, todo, columns, what)
+    queue.add(layout, vg, facts, todo, what)
     queue.finish()
     me = queue.me
     ids = queue.ids

@@ -2,7 +2,8 @@
 up twice (or from many workers at once) changes nothing.
 
 Labels (all scoped by a `repo` key, so repositories never collide):
-- `Blob {key: repo|sha}`: one file content's extracted facts (marshalled), parsed once;
+- `Blob {key: repo|sha}`: one file content's extracted facts (marshalled), parsed once, and its
+  symbols' searchable columns (what full-text search counts in);
 - `Code {uid: unit|id}` plus a kind label (`Repository`, `Directory`, `File`, `Module`, `Class`,
   `Function`, `Test`): a node's properties as one file content at one path shows them. A *unit*
   is a file content at a path (or a directory, or the repository); units are shared by every
@@ -22,20 +23,26 @@ from __future__ import annotations
 
 from graph_index.models import EdgeKind
 
-FULLTEXT_INDEX = "orch_code_tokens"
+FULLTEXT_INDEX = "orch_blob_tokens"
 FULLTEXT_PROPERTY = "t_set"
-"""Lucene only finds candidates, so it indexes one field per node: the distinct tokens of its
-four searchable columns (`t_set`, see `units._row`). Four fields with every repeat cost sympy's first
-index ~2 s more server CPU; the columns themselves stay on the node for counting.
+"""Lucene only finds candidates, so it indexes one field per file content (`Blob`): the distinct
+tokens of its symbols' four searchable columns (`t_set`, see `units.search_props`); the server
+counts phrase instances in each candidate's symbols' columns, kept on the `Blob` as lists. One
+document per definition (`Code` nodes carrying `t_set` and the columns, `orch_code_tokens`) cost
+sympy's first index ~2.6 s more server CPU (6 alternated pairs: means 11.0 vs 13.5 s and 8.6 vs
+11.3 s); four fields with every repeat ~2 s more again. Searches read every candidate content's
+columns, so selective queries take longer (see `search`).
 
 The index is eventually consistent: Lucene is updated by a background thread after each commit
 instead of inside it, so its upkeep leaves the writers' commit path (sympy's first index: the
 `Code` node writes ~3.5 s -> ~2.8 s of server CPU). Indexing waits for it once at the end
 (`Writer.await_search`), so what `index()` wrote is searchable when it returns."""
-RETIRED = ("orch_code_text", "orch_code_terms", *(f"orch_rel_{kind.value.lower()}_g" for kind in EdgeKind))
+RETIRED = ("orch_code_text", "orch_code_terms", "orch_code_tokens",
+           *(f"orch_rel_{kind.value.lower()}_g" for kind in EdgeKind))
 """Indexes earlier versions created and nothing reads any more (dropping them is idempotent);
 `orch_code_terms` was the full-text index when it was updated inside each commit (index options
-cannot change in place, so the index changed its name); `orch_rel_*_g` indexed each
+cannot change in place, so the index changed its name), `orch_code_tokens` the one over `Code`
+nodes (one document per definition); `orch_rel_*_g` indexed each
 relationship's group for deletes, which find them from the anchors instead (`Writer.delete_relationships`)."""
 KIND_LABELS = ("Repository", "Directory", "File", "Module", "Class", "Function", "Test")
 
@@ -66,7 +73,7 @@ STATEMENTS: tuple[str, ...] = (
     *(f"DROP INDEX {name} IF EXISTS" for name in RETIRED),
     # Pre-tokenized text (see fts.tokenize) with the whitespace analyzer, so Lucene's terms are
     # exactly the tokens the shared BM25 scorer counts.
-    f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:Code) ON EACH [n.{FULLTEXT_PROPERTY}] "
+    f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:Blob) ON EACH [n.{FULLTEXT_PROPERTY}] "
     "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace', `fulltext.eventually_consistent`: true}}",
 )
 

@@ -41,26 +41,52 @@ def file_edges(vg: ViewGraph, path: str) -> list[Edge]:
     return list(best.values())
 
 
-def sym_columns(sym_row: tuple) -> tuple[str, str, str, str, int, str]:
-    """Searchable columns of a symbol row, tokenized (name, qualified name, docstring, body
-    terms), then their token count and, for Lucene, their distinct tokens one space apart
-    (`t_set`: Lucene only finds candidates, the server counts instances in the columns)."""
+SEARCH_COLUMNS = ("t_name", "t_qual", "t_doc", "t_body")
+"""`Blob` properties holding one searchable column of each of its symbols, tokenized (lists
+indexed like the symbols): name, qualified name, docstring, body identifiers."""
+
+
+def _sym_tokens(sym_row: tuple) -> tuple[list[str], list[str], list[str], list[str]]:
     _kind, name, qualname, _parent, _start, _end, _sig, doc, _chash, terms = sym_row
-    # Tokenized once: joined for the columns (`fts.column_text`), counted and merged as lists.
-    tokenize, sep = fts.tokenize, fts.SEPARATOR
-    a, b, c, d = tokenize(name), tokenize(qualname), tokenize(doc), tokenize(terms)
-    n = len(a) + len(b) + len(c) + len(d)
-    return (sep.join(a), sep.join(b), sep.join(c), sep.join(d), n, " ".join(sorted(set(a).union(b, c, d))) if n else "")
+    tokenize = fts.tokenize
+    return tokenize(name), tokenize(qualname), tokenize(doc), tokenize(terms)
+
+
+def search_props(syms: list[tuple]) -> tuple[dict[str, Any], int]:
+    """A file content's searchable columns as `Blob` properties, and their token count.
+
+    Each column is a list with one stored text (`fts.stored_column`) per symbol; `ntoks` holds
+    each symbol's token count (its document length) and `t_set`, for Lucene, the distinct tokens
+    of the whole content, one space apart: Lucene finds candidate contents, the server counts
+    phrase instances in their symbols' columns. One Lucene document per content instead of one
+    per definition, and no columns on the `Code` nodes: see `schema.FULLTEXT_INDEX`."""
+    if not syms:
+        return {}, 0
+    column = fts.stored_column
+    names: list[str] = []
+    quals: list[str] = []
+    docs: list[str] = []
+    bodies: list[str] = []
+    ntoks: list[int] = []
+    vocab: set[str] = set()
+    for s in syms:
+        a, b, c, d = _sym_tokens(s)
+        names.append(column(a))
+        quals.append(column(b))
+        docs.append(column(c))
+        bodies.append(column(d))
+        ntoks.append(len(a) + len(b) + len(c) + len(d))
+        vocab.update(a, b, c, d)
+    props: dict[str, Any] = dict(zip(SEARCH_COLUMNS, (names, quals, docs, bodies), strict=True))
+    props["ntoks"] = ntoks
+    if vocab:
+        props["t_set"] = " ".join(sorted(vocab))
+    return props, sum(ntoks)
 
 
 def blob_tokens(syms: list[tuple]) -> int:
     """Tokens over all searchable columns of a file content's symbols (FTS5's document lengths)."""
-    return columns_tokens([sym_columns(s) for s in syms])
-
-
-def columns_tokens(columns: list[tuple]) -> int:
-    """Tokens over searchable columns (as `sym_columns` gives them)."""
-    return sum(cols[4] for cols in columns)
+    return sum(sum(map(len, _sym_tokens(s))) for s in syms)
 
 
 @dataclass
@@ -88,19 +114,15 @@ def endpoint_anchors(groups: dict[int, list[tuple]], known: set[str] | dict[str,
     return list(seen.values())
 
 
-def _row(node: Node, unit: str, repo: str, idx: int, sha: str, cols: tuple | None,
-         sym: tuple | None) -> dict[str, Any]:
-    """A `Code` row; a symbol's also carries its searchable columns, token count and distinct
-    tokens (`sym_columns`, computed by the parse workers)."""
+def _row(node: Node, unit: str, repo: str, idx: int, sha: str, sym: tuple | None) -> dict[str, Any]:
+    """A `Code` row; a symbol's also carries its raw name and qualified name for lookups (its
+    searchable columns live on its content's `Blob`, see `search_props`)."""
     # Not `node.to_dict()`: dataclasses.asdict deep-copies and was a quarter of sympy's materialization.
     props: dict[str, Any] = {f: getattr(node, f) for f in NODE_FIELDS}
     props["kind"] = node.kind.value
     props.update(uid=f"{unit}|{node.id}", unit=unit, repo=repo, idx=idx, sha=sha)
-    if sym is not None and cols is not None:
+    if sym is not None:
         props["sname"], props["squal"] = sym[1], sym[2]
-        props["t_name"], props["t_qual"], props["t_doc"], props["t_body"], props["ntok"], t_set = cols
-        if t_set:
-            props["t_set"] = t_set
     return {"label": str(node.kind).capitalize(), "props": props}
 
 
@@ -122,11 +144,10 @@ def unit_contents(layout: ViewLayout) -> dict[str, tuple[str, ...]]:
 
 def unit_rows(
     layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], units: Iterable[str],
-    columns: dict[str, list[tuple]], what: dict[str, tuple[str, ...]] | None = None,
+    what: dict[str, tuple[str, ...]] | None = None,
 ) -> Iterator[tuple[str, list[dict[str, Any]], list[list]]]:
     """(unit, `Code` rows ({label, props}), anchors ([key, id, name, kind])) of each of `units`.
     Node properties need no resolution, so they can be written while edges are resolved.
-    `columns` (sha -> searchable columns of each symbol) is filled for contents it lacks;
     `what` is `unit_contents(layout)`, when the caller has it."""
     what = what if what is not None else unit_contents(layout)
     repo = layout.repo
@@ -135,17 +156,14 @@ def unit_rows(
         loc = what[unit]
         node = vg._make_node(loc)
         sha = layout.shas[loc[1]] if loc[0] == "file" else ""
-        rows = [_row(node, unit, repo, -1, sha, None, None)]
+        rows = [_row(node, unit, repo, -1, sha, None)]
         anchors = [[anchor(node.id), node.id, node.name, str(node.kind)]]
         if loc[0] == "file":
             path = loc[1]
             syms = facts[sha][4]
-            cols = columns.get(sha)
-            if cols is None:
-                cols = columns[sha] = [sym_columns(s) for s in syms]
             for i in range(len(syms)):
                 node = vg._sym_node(path, i)
-                rows.append(_row(node, unit, repo, i, sha, cols[i], syms[i]))
+                rows.append(_row(node, unit, repo, i, sha, syms[i]))
                 anchors.append([anchor(node.id), node.id, node.name, str(node.kind)])
         yield unit, rows, anchors
 

@@ -44,7 +44,7 @@ def test_bm25_equals_sqlite_fts5_bit_for_bit(terms: list[str]) -> None:
 
 def test_server_side_instance_counts_match_token_counts() -> None:
     column = fts.column_text("data data, more data_data; Data")
-    assert column == "data  data  more  data  data  data"
+    assert column == " data  data  more  data  data  data "
     assert fts.instances(column, ["data"]) == 5
     assert fts.instances(column, ["data", "data"]) == 2  # non-overlapping, as Cypher's split counts
     assert fts.instances(column, ["more", "data"]) == 1

@@ -126,3 +126,27 @@ def test_two_commits_identical_per_view(fixture_repo, pair) -> None:
     old_emb, old_neo = pair(repo, c1)
     assert old_neo.commit == old_emb.commit == c1
     assert_same(old_emb, old_neo)
+
+
+def test_search_finds_definitions_through_their_file_content(tmp_path: Path, pair) -> None:
+    """Lucene finds file contents, the server counts in their definitions: a content holding a
+    phrase's tokens in different definitions is a candidate whose definitions count nothing; the
+    same content at two paths is two hits; a phrase in many contents keeps its exact document
+    count (idf). Every query ranks as the embedded store does."""
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    split = 'def save_model(x):\n    """Store the model."""\n    return x\n\n\ndef load_data(y):\n    return y\n'
+    (repo / "pkg" / "split.py").write_text(split)
+    (repo / "pkg" / "copy_a.py").write_text(split)
+    (repo / "pkg" / "copy_b.py").write_text(split)
+    for i in range(8):
+        body = "\n\n".join(f"def f{i}_{j}(model):\n    return model.data_{j}" for j in range(i + 1))
+        (repo / "pkg" / f"m{i}.py").write_text(body + ("\n\n\ndef model_save():\n    pass\n" if i % 3 else "\n"))
+    emb, neo = pair(repo)
+    emb.index(repo)
+    neo.index(repo)
+    for text in ("model save", "save_model", "model_data", "data_load", "load_data model", "save", "data_3 f5",
+                 "store the model", "nothing_here"):
+        for k in (1, 5, 50):
+            assert neo.search(text, k) == emb.search(text, k), (text, k)
+    assert len(neo.search("save_model", 50)) >= 3  # one per path of the copied content

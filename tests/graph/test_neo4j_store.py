@@ -212,6 +212,9 @@ def test_schema_setup_is_idempotent(neo4j_server, tmp_path) -> None:
         # An index an earlier version created (the full-text index updated inside each commit)
         # is dropped; its replacement keeps Lucene off the commit path.
         conn.schema("CREATE FULLTEXT INDEX orch_code_terms IF NOT EXISTS FOR (n:Code) ON EACH [n.t_set]")
+        # ... and the one over `Code` nodes (one Lucene document per definition, not per content).
+        conn.schema("CREATE FULLTEXT INDEX orch_code_tokens IF NOT EXISTS FOR (n:Code) ON EACH [n.t_set] "
+                    "OPTIONS {indexConfig: {`fulltext.eventually_consistent`: true}}")
         # ... and so is a relationship index on the group key (deletes find groups from anchors).
         conn.schema("CREATE INDEX orch_rel_calls_g IF NOT EXISTS FOR ()-[r:CALLS]-() ON (r.g)")
         ensure_schema(conn.schema)
