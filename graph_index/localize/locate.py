@@ -26,6 +26,7 @@ from graph_index.localize.scoring import (
     Evidence,
     Weights,
     adjacent_evidence,
+    adjacent_floor,
     call_site_evidence,
     callee_evidence,
     combine,
@@ -67,6 +68,12 @@ pushed the best files' functions out (tuning rows func@5/@10 62.9/68.6 -> 65.7/7
 5 71.4 at @10 only, 6 and more no change)."""
 CALLEE_MIN_WEIGHT = 0.3
 """Identifier evidence a named function needs before its callees count (bounds lookups)."""
+ADJACENT_OUTERS = 3
+"""Best functions whose source-order neighbours rank at least at a share of their score (5 the
+same on the tuning rows)."""
+ADJACENT_FLOOR_CAP_RANK = 8
+"""Those neighbours rise no higher than the eighth best function (6 the same on the tuning rows;
+uncapped, a raise site's neighbour outranked its caller's frame; 10 ties the tenth, by name)."""
 MOVED_FRAME_MAX_FILES = 3
 """A moved frame's function name must pin down this few files to count."""
 
@@ -304,6 +311,15 @@ def localize_with(access: RepoAccess, issue_text: str, top_k: int = 10, weights:
         for i, s in func_scores.items()
         if kinds.get(i) != "class" and ":" in i and not i.startswith("?")
     }
+    if w.func_adjacent_floor:
+        # A strong function's neighbours come along, not only near-ties (`adjacent_floor`).
+        outers = ranked(func_scores, ADJACENT_OUTERS)
+        paths = {_path_of(sid) for sid, _ in outers}
+        symbols = {p: access.file_symbols(p) for p in paths}
+        func_scores, raised = adjacent_floor(
+            func_scores, symbols, ADJACENT_OUTERS, w.func_adjacent_floor, ADJACENT_FLOOR_CAP_RANK
+        )
+        fev += raised
 
     # Which of the issue's words each returned hit shares, for the lexical evidence line.
     surface = surface_forms(query)
