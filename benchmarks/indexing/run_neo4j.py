@@ -13,7 +13,8 @@ with the load average after it, then the medians):
   each with its phase breakdown, how many files were resolved again (the others reuse an earlier
   resolution whose reads answer the same) and what share of the source the changed files hold
   (their nodes and edges must be written whatever is reused);
-- p50/p95 of symbol lookup, callers, 2-hop neighbours and full-text search on both backends
+- p50/p95 of symbol lookup, callers, 2-hop neighbours and full-text search (a broad query and
+  a narrow one) on both backends
   (target: symbol and callers p50 <= 10 ms over loopback).
 
 The Neo4j backend extracts Python files by pieces and keeps their extraction in a local cache
@@ -206,6 +207,7 @@ def main() -> None:
         "callers": lambda g: g.callers("sympy/core/basic.py:Basic.atoms"),
         "neighbors(2)": lambda g: g.neighbors("sympy/core/symbol.py:Symbol.__new__", depth=2),
         "search": lambda g: g.search("matrix determinant simplification of symbolic expressions", 10),
+        "search narrow": lambda g: g.search("Basic.atoms", 10),
     }
     backends = [("embedded", emb_settings)] if not args.skip_embedded else []
     backends.append(("neo4j", neo_settings))
