@@ -27,7 +27,7 @@ FULLTEXT_INDEX = "orch_blob_tokens"
 FULLTEXT_PROPERTY = "t_set"
 """Lucene only finds candidates, so it indexes one field per file content (`Blob`): the distinct
 tokens of its symbols' four searchable columns (`t_set`, see `units.search_props`); the server
-counts phrase instances in each candidate's symbols' columns, kept on the `Blob` as lists. One
+counts phrase instances in each candidate's symbols' columns, kept on the `Blob`. One
 document per definition (`Code` nodes carrying `t_set` and the columns, `orch_code_tokens`) cost
 sympy's first index ~2.6 s more server CPU (6 alternated pairs: means 11.0 vs 13.5 s and 8.6 vs
 11.3 s); four fields with every repeat ~2 s more again. Searches read every candidate content's

@@ -14,6 +14,7 @@ from graph_index.neo4j_backend.indexing import BoundView
 from graph_index.neo4j_backend.layout import FORMAT
 from graph_index.neo4j_backend.nodes import RETURN_NODE, node_from
 from graph_index.neo4j_backend.schema import FULLTEXT_INDEX
+from graph_index.neo4j_backend.units import COLUMN_SEPARATOR
 
 
 def search(conn: Connection, repo: str, view: BoundView, text: str, k: int) -> list[SearchHit]:
@@ -40,8 +41,8 @@ def search(conn: Connection, repo: str, view: BoundView, text: str, k: int) -> l
         "RETURN sum(b.n_syms) AS n_docs, sum(b.ntok) AS n_tokens } "
         "CALL db.index.fulltext.queryNodes($index, $q, {limit: 100000000}) YIELD node AS b "
         "WHERE b.repo = $repo AND b.format = $format "
-        "WITH n_docs, n_tokens, b.sha AS sha, b.ntoks AS ntoks, b.t_name AS c0, b.t_qual AS c1, b.t_doc AS c2, "
-        "b.t_body AS c3 "
+        "WITH n_docs, n_tokens, b.sha AS sha, b.ntoks AS ntoks, split(b.t_name, $nl) AS c0, split(b.t_qual, $nl) AS c1, "
+        "split(b.t_doc, $nl) AS c2, split(b.t_body, $nl) AS c3 "
         "UNWIND [i IN range(0, size(ntoks) - 1) WHERE any(p IN $patterns WHERE c3[i] CONTAINS p OR c2[i] CONTAINS p "
         "OR c1[i] CONTAINS p OR c0[i] CONTAINS p)] AS i "
         "RETURN n_docs, n_tokens, collect([sha, i, ntoks[i], [p IN $patterns | "
@@ -49,6 +50,7 @@ def search(conn: Connection, repo: str, view: BoundView, text: str, k: int) -> l
         "$w[2] * (size(split(c2[i], p)) - 1) + $w[3] * (size(split(c3[i], p)) - 1)]])",
         index=FULLTEXT_INDEX, q=" OR ".join(sorted(clauses)), repo=repo, format=FORMAT,
         patterns=[fts.phrase_pattern(phrases[i]) for i in live], w=list(fts.COLUMN_WEIGHTS),
+        nl=COLUMN_SEPARATOR,
     )
     if not result:  # no symbol counts any phrase (grouped aggregation over nothing yields no row)
         return []
