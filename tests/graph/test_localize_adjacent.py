@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from graph_index.localize.access import ViewAccess
 from graph_index.localize.locate import localize_with
-from graph_index.localize.scoring import HUNK_CONTEXT_LINES, Weights, adjacent_evidence, adjacent_floor
+from graph_index.localize.scoring import (
+    HUNK_CONTEXT_LINES,
+    Weights,
+    adjacent_evidence,
+    adjacent_floor,
+)
 from graph_index.localize.view import RepoView, Symbol
 
 
@@ -38,7 +43,7 @@ def test_no_neighbour_beyond_a_hunks_context_and_none_for_unknown_seeds() -> Non
     assert [e.target for e in adjacent_evidence({"bp.py:Blueprint.app_template_filter": 1.0}, {"bp.py": BP})] == [
         "bp.py:Blueprint.add_url_rule"
     ]
-    assert 63 - 60 <= HUNK_CONTEXT_LINES
+    assert HUNK_CONTEXT_LINES >= 63 - 60
     assert [e.target for e in adjacent_evidence({"bp.py:module_helper": 1.0}, {"bp.py": BP})] == [
         "bp.py:Blueprint.far_away"
     ]
