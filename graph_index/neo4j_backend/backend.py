@@ -10,6 +10,7 @@ backend's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,14 +32,14 @@ from graph_index.models import (
 )
 from graph_index.neo4j_backend.connection import Connection
 from graph_index.neo4j_backend.indexing import BoundView, delete_commit, index_view, load_view
-from graph_index.neo4j_backend.nodes import RETURN_NODE, node_from
+from graph_index.neo4j_backend.nodesource import NodeSource
 from graph_index.neo4j_backend.readonly import check_read_only
 from graph_index.neo4j_backend.schema import ensure_schema
 from graph_index.neo4j_backend.search import search
 from graph_index.neo4j_backend.writer import Writer
 from graph_index.paths import shortest_paths
 from graph_index.ranking import pagerank
-from graph_index.render import render_repo_map, render_skeleton
+from graph_index.render import render_repo_map
 from graph_index.sources import resolve_commit
 from graph_index.store import remove_index
 
@@ -72,6 +73,7 @@ class Neo4jGraph:
         self.workers = workers
         self._bound: BoundView | None = None
         self._commit: str | None = None
+        self._source: tuple[str, NodeSource] | None = None
 
     @classmethod
     def open(
@@ -167,19 +169,17 @@ class Neo4jGraph:
     def files(self) -> list[str]:
         return sorted(self.view.layout.shas)
 
+    @property
+    def nodes_source(self) -> NodeSource:
+        """The bound view's nodes (built here from its contents' definitions, kept per view)."""
+        view = self.view
+        if self._source is None or self._source[0] != view.key:
+            self._source = (view.key, NodeSource(self.conn, view.layout))
+        return self._source[1]
+
     def _nodes(self, ids: Iterable[str]) -> dict[str, Node]:
-        """id -> node for the ids this view holds (one query)."""
-        layout = self.view.layout
-        uids = {}
-        for i in ids:
-            uid = layout.uid(i)
-            if uid is not None:
-                uids[uid] = i
-        if not uids:
-            return {}
-        rows = self.conn.values(f"UNWIND $uids AS u MATCH (n:Code {{uid: u}}) RETURN collect({RETURN_NODE})",
-                                uids=list(uids))[0][0]
-        return {n["id"]: node_from(n) for n in rows}
+        """id -> node for the ids this view holds."""
+        return self.nodes_source.nodes(ids)
 
     def node(self, node_id: str) -> Node | None:
         return self._nodes([node_id]).get(node_id)
@@ -192,22 +192,25 @@ class Neo4jGraph:
             raise NodeNotFoundError(f"no node {node_id!r} in the index of {self.repo_path.name}")
         return True
 
-    def _find(self, prop: str, value: str, limit: int = 200) -> list[Node]:
-        rows = self.conn.rows(
-            f"MATCH (n:Code {{{prop}: $v}}) WHERE n.repo = $repo RETURN n.unit AS unit, n.idx AS idx, "
-            f"{RETURN_NODE} AS n",
-            v=value, repo=self.repo,
-        )
-        units = self.view.units
-        hits = sorted((r["n"]["path"], r["idx"], r["n"]) for r in rows if r["unit"] in units)
-        return [node_from(n) for _, _, n in hits[:limit]]
+    def _find(self, column: str, value: str, limit: int = 200) -> list[Node]:
+        """Definitions of the view whose `column` (`name` or `qualname`) equals `value`, in
+        (path, index) order: candidates by the anchors' name index (a qualified name's last
+        component, less a `#2` suffix), checked against the view's definitions."""
+        name = value if column == "name" else re.sub(r"#\d+$", "", value.rsplit(".", 1)[-1])
+        ids = self.conn.values("MATCH (s:Sym {name: $name}) WHERE s.repo = $repo RETURN collect(s.id)",
+                               name=name, repo=self.repo)[0][0]
+        src = self.nodes_source
+        shas = self.view.layout.shas
+        hits = src.named([i for i in ids if ":" in i and i.split(":", 1)[0] in shas], column, value)[:limit]
+        found = src.sym_nodes(hits)
+        return [found[h] for h in hits]
 
     def symbol(self, name_or_id: str) -> list[Node]:
         """Exact id, else qualified name, else dotted module path, else bare name matches."""
         exact = self.node(name_or_id)
         if exact is not None:
             return [exact]
-        hits = self._find("squal", name_or_id)
+        hits = self._find("qualname", name_or_id)
         if not hits and "." in name_or_id:
             parts = name_or_id.split(".")
             path_of = self.view.layout.tables.path_of
@@ -218,14 +221,14 @@ class Neo4jGraph:
                     hits = [found] if found is not None else []
                     break
         if not hits:
-            hits = self._find("sname", name_or_id)
+            hits = self._find("name", name_or_id)
         return hits
 
     # -- search -------------------------------------------------------------------------------
     def search(self, text: str, k: int = 10) -> list[SearchHit]:
         """BM25 over names (x10), qualified names (x4), docstrings (x2) and body identifiers,
         ranked exactly as the embedded store ranks (see `neo4j_backend.search`)."""
-        return search(self.conn, self.repo, self.view, text, k)
+        return search(self.conn, self.repo, self.view, self.nodes_source, text, k)
 
     # -- edges ----------------------------------------------------------------------------------
     def _edges(self, ids: Sequence[str], direction: str, kinds: Iterable[EdgeKind] | None) -> list[Edge]:
@@ -306,14 +309,7 @@ class Neo4jGraph:
 
     # -- renderings -----------------------------------------------------------------------------
     def file_skeleton(self, path: str) -> str:
-        unit = self.view.layout.unit_of_path.get(path)
-        if unit is None:
-            raise NodeNotFoundError(f"no file {path!r} in the index of {self.repo_path.name}")
-        rows = self.conn.rows(
-            f"MATCH (n:Code {{unit: $unit}}) WHERE n.idx >= 0 RETURN n.idx AS idx, {RETURN_NODE} AS n", unit=unit
-        )
-        nodes = {r["idx"]: node_from(r["n"]) for r in rows}
-        return render_skeleton(nodes.get(0), [nodes[i] for i in sorted(nodes) if i > 0])
+        return self.nodes_source.file_skeleton(path)
 
     def repo_map(self, token_budget: int = 1024, query: str | None = None) -> RepoMap:
         """Central symbols first (PageRank over the view's resolved CALLS/INHERITS/IMPORTS/

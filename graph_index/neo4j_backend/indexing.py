@@ -26,6 +26,7 @@ from graph_index.indexer import list_view, parse_files
 from graph_index.models import IndexStats
 from graph_index.neo4j_backend.connection import Connection
 from graph_index.neo4j_backend.layout import FORMAT, ViewLayout, digest
+from graph_index.neo4j_backend.nodesource import pack_syms, unpack_syms
 from graph_index.neo4j_backend.pieces import PieceCache
 from graph_index.neo4j_backend.units import (
     corpus_stats,
@@ -84,9 +85,11 @@ def stored_uses(refs: list[tuple]) -> int:
     return sum(1 for r in refs if r[1] != "assign")
 
 
-def pack_facts(row: tuple) -> bytes:
+def pack_facts(row: tuple) -> tuple[bytes, bytes]:
+    """A content's definitions and refs as its `Blob` keeps them (`syms`, `refs`): apart, so
+    reading nodes (`nodesource`) unpacks no refs."""
     _sha, _language, _errors, _lines, _package, syms, refs = row
-    return zlib.compress(marshal.dumps((syms, refs)), 1)
+    return pack_syms(syms), zlib.compress(marshal.dumps(refs), 1)
 
 
 def _resolution_version() -> str:
@@ -185,7 +188,7 @@ def read_stored(w: Writer, blob_keys: dict[str, str], shas: list[str], layout: V
     for sha in shas:
         row = got.get(blob_keys[sha])
         if row is not None:
-            syms, refs = marshal.loads(zlib.decompress(row[6]))
+            syms, refs = unpack_syms(row[6][0]), marshal.loads(zlib.decompress(row[6][1]))
             out.facts[sha] = (row[0], row[1], row[2], row[3], syms, refs)
             out.ntok[sha] = row[7]
             out.nrefs[sha] = row[5]
@@ -238,7 +241,7 @@ class UnitQueue:
         for unit, rows, anchors in unit_rows(layout, vg, facts, units, what):
             self._rows[unit] = rows
             self._anchors += anchors
-            self._size += len(rows)
+            self._size += len(anchors)
             if self._size >= UNIT_BATCH:
                 self.flush()
 
@@ -419,7 +422,8 @@ def blob_row(repo: str, key: str, parsed: tuple, facts: dict[str, tuple], ntok: 
     ntok[sha] = tokens
     return {"key": key, "props": {
         "repo": repo, "format": FORMAT, "sha": sha, "language": language, "errors": errors, "lines": lines,
-        "package": package, "n_syms": len(syms), "n_refs": stored_uses(refs), "ntok": tokens, "facts": packed,
+        "package": package, "n_syms": len(syms), "n_refs": stored_uses(refs), "ntok": tokens, "syms": packed[0],
+        "refs": packed[1],
         **search}}
 
 

@@ -18,10 +18,11 @@ from graph_index.parsing import ROW_VERSION
 from graph_index.resolve import ViewTables, language_of
 from graph_index.store import SCHEMA_VERSION
 
-FORMAT = f"{SCHEMA_VERSION}.{ROW_VERSION}.4"
+FORMAT = f"{SCHEMA_VERSION}.{ROW_VERSION}.5"
 """Extraction and store versions, and this backend's own: part of every content key, so facts,
 nodes and edges written by another version are never reused (they are rewritten alongside).
-`.3`: searchable columns on `Blob` nodes, not on `Code` nodes; `.4`: one string per column."""
+`.3`: searchable columns on `Blob` nodes, not on `Code` nodes; `.4`: one string per column;
+`.5`: no `Code` node per definition (`nodesource`), a `Blob`'s definitions packed apart (`syms`)."""
 
 
 def digest(*parts: str) -> str:

@@ -2,12 +2,14 @@
 up twice (or from many workers at once) changes nothing.
 
 Labels (all scoped by a `repo` key, so repositories never collide):
-- `Blob {key: repo|sha}`: one file content's extracted facts (marshalled), parsed once, and its
-  symbols' searchable columns (what full-text search counts in);
-- `Code {uid: unit|id}` plus a kind label (`Repository`, `Directory`, `File`, `Module`, `Class`,
-  `Function`, `Test`): a node's properties as one file content at one path shows them. A *unit*
-  is a file content at a path (or a directory, or the repository); units are shared by every
-  commit that contains them;
+- `Blob {key: repo|sha}`: one file content's extracted facts (`syms`, its definitions, and `refs`,
+  each marshalled and compressed), parsed once, and its symbols' searchable columns (what
+  full-text search counts in);
+- `Code {uid: unit|id}` plus a kind label (`Repository`, `Directory`, `File`): a node's
+  properties as one file content at one path shows them. A *unit* is a file content at a path
+  (or a directory, or the repository); units are shared by every commit that contains them.
+  Modules and definitions have no `Code` node: their properties are a function of the file's
+  content and path, built by the client from the `Blob`'s `syms` (`nodesource`);
 - `Sym {key: repo|id}`: the stable anchor of an id; CONTAINS/DEFINES/IMPORTS/CALLS/INHERITS/
   REFERENCES/TESTS relationships join anchors and carry `g`, the group (one unit's out-edges under
   one resolution) they belong to, and `line`;
@@ -37,14 +39,16 @@ The index is eventually consistent: Lucene is updated by a background thread aft
 instead of inside it, so its upkeep leaves the writers' commit path (sympy's first index: the
 `Code` node writes ~3.5 s -> ~2.8 s of server CPU). Indexing waits for it once at the end
 (`Writer.await_search`), so what `index()` wrote is searchable when it returns."""
-RETIRED = ("orch_code_text", "orch_code_terms", "orch_code_tokens",
+RETIRED = ("orch_code_text", "orch_code_terms", "orch_code_tokens", "orch_code_sname", "orch_code_squal",
            *(f"orch_rel_{kind.value.lower()}_g" for kind in EdgeKind))
 """Indexes earlier versions created and nothing reads any more (dropping them is idempotent);
 `orch_code_terms` was the full-text index when it was updated inside each commit (index options
 cannot change in place, so the index changed its name), `orch_code_tokens` the one over `Code`
 nodes (one document per definition); `orch_rel_*_g` indexed each
-relationship's group for deletes, which find them from the anchors instead (`Writer.delete_relationships`)."""
-KIND_LABELS = ("Repository", "Directory", "File", "Module", "Class", "Function", "Test")
+relationship's group for deletes, which find them from the anchors instead (`Writer.delete_relationships`);
+`orch_code_sname`/`orch_code_squal` found definitions by name when they had `Code` nodes (lookups
+go through the anchors' `orch_sym_name` now)."""
+KIND_LABELS = ("Repository", "Directory", "File")
 
 STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT orch_code_uid IF NOT EXISTS FOR (n:Code) REQUIRE n.uid IS UNIQUE",
@@ -59,8 +63,6 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX orch_res_group IF NOT EXISTS FOR (n:Res) ON (n.group)",
     "CREATE INDEX orch_res_repo IF NOT EXISTS FOR (n:Res) ON (n.repo)",
     "CREATE INDEX orch_code_unit IF NOT EXISTS FOR (n:Code) ON (n.unit)",
-    "CREATE INDEX orch_code_sname IF NOT EXISTS FOR (n:Code) ON (n.sname)",
-    "CREATE INDEX orch_code_squal IF NOT EXISTS FOR (n:Code) ON (n.squal)",
     "CREATE INDEX orch_code_repo IF NOT EXISTS FOR (n:Code) ON (n.repo)",
     "CREATE INDEX orch_sym_repo IF NOT EXISTS FOR (n:Sym) ON (n.repo)",
     "CREATE INDEX orch_sym_name IF NOT EXISTS FOR (n:Sym) ON (n.name)",

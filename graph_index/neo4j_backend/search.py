@@ -12,12 +12,12 @@ from graph_index.neo4j_backend import fts
 from graph_index.neo4j_backend.connection import Connection
 from graph_index.neo4j_backend.indexing import BoundView
 from graph_index.neo4j_backend.layout import FORMAT
-from graph_index.neo4j_backend.nodes import RETURN_NODE, node_from
+from graph_index.neo4j_backend.nodesource import NodeSource
 from graph_index.neo4j_backend.schema import FULLTEXT_INDEX
 from graph_index.neo4j_backend.units import COLUMN_SEPARATOR
 
 
-def search(conn: Connection, repo: str, view: BoundView, text: str, k: int) -> list[SearchHit]:
+def search(conn: Connection, repo: str, view: BoundView, nodes: NodeSource, text: str, k: int) -> list[SearchHit]:
     """BM25 over names (x10), qualified names (x4), docstrings (x2) and body identifiers; the
     statistics are those of every file content the repository's index holds (as FTS5's)."""
     terms = query_terms(text)
@@ -76,8 +76,5 @@ def search(conn: Connection, repo: str, view: BoundView, text: str, k: int) -> l
     ranked = sorted((-scores[key], path_of[unit], idx, unit) for unit, idx, key in found if key in scores)[:k]
     if not ranked:
         return []
-    nodes = {(r["unit"], r["idx"]): node_from(r["n"]) for r in conn.rows(
-        f"UNWIND $rows AS r MATCH (n:Code {{unit: r[0]}}) WHERE n.idx = r[1] "
-        f"RETURN n.unit AS unit, n.idx AS idx, {RETURN_NODE} AS n",
-        rows=[[unit, idx] for _, _, idx, unit in ranked])}
-    return [SearchHit(nodes[(unit, idx)], -neg) for neg, _, idx, unit in ranked]
+    built = nodes.sym_nodes((path_of[unit], idx) for _, _, idx, unit in ranked)
+    return [SearchHit(built[(path_of[unit], idx)], -neg) for neg, _, idx, unit in ranked]

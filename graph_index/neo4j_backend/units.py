@@ -119,15 +119,13 @@ def endpoint_anchors(groups: dict[int, list[tuple]], known: set[str] | dict[str,
     return list(seen.values())
 
 
-def _row(node: Node, unit: str, repo: str, idx: int, sha: str, sym: tuple | None) -> dict[str, Any]:
-    """A `Code` row; a symbol's also carries its raw name and qualified name for lookups (its
-    searchable columns live on its content's `Blob`, see `search_props`)."""
-    # Not `node.to_dict()`: dataclasses.asdict deep-copies and was a quarter of sympy's materialization.
+def _row(node: Node, unit: str, repo: str, sha: str) -> dict[str, Any]:
+    """The `Code` row of a repository, directory or file (definitions have none: their nodes are
+    built from their content's `Blob`, see `nodesource`)."""
+    # Not `node.to_dict()`: dataclasses.asdict deep-copies.
     props: dict[str, Any] = {f: getattr(node, f) for f in NODE_FIELDS}
     props["kind"] = node.kind.value
-    props.update(uid=f"{unit}|{node.id}", unit=unit, repo=repo, idx=idx, sha=sha)
-    if sym is not None:
-        props["sname"], props["squal"] = sym[1], sym[2]
+    props.update(uid=f"{unit}|{node.id}", unit=unit, repo=repo, sha=sha)
     return {"label": str(node.kind).capitalize(), "props": props}
 
 
@@ -151,9 +149,10 @@ def unit_rows(
     layout: ViewLayout, vg: ViewGraph, facts: dict[str, tuple], units: Iterable[str],
     what: dict[str, tuple[str, ...]] | None = None,
 ) -> Iterator[tuple[str, list[dict[str, Any]], list[list]]]:
-    """(unit, `Code` rows ({label, props}), anchors ([key, id, name, kind])) of each of `units`.
-    Node properties need no resolution, so they can be written while edges are resolved.
-    `what` is `unit_contents(layout)`, when the caller has it."""
+    """(unit, `Code` rows ({label, props}), anchors ([key, id, name, kind])) of each of `units`:
+    one `Code` node per unit (the repository, a directory, a file), an anchor per node (a file's
+    module and definitions too). They need no resolution, so they can be written while edges are
+    resolved. `what` is `unit_contents(layout)`, when the caller has it."""
     what = what if what is not None else unit_contents(layout)
     repo = layout.repo
     anchor = layout.anchor
@@ -161,14 +160,12 @@ def unit_rows(
         loc = what[unit]
         node = vg._make_node(loc)
         sha = layout.shas[loc[1]] if loc[0] == "file" else ""
-        rows = [_row(node, unit, repo, -1, sha, None)]
+        rows = [_row(node, unit, repo, sha)]
         anchors = [[anchor(node.id), node.id, node.name, str(node.kind)]]
         if loc[0] == "file":
             path = loc[1]
-            syms = facts[sha][4]
-            for i in range(len(syms)):
+            for i in range(len(facts[sha][4])):
                 node = vg._sym_node(path, i)
-                rows.append(_row(node, unit, repo, i, sha, syms[i]))
                 anchors.append([anchor(node.id), node.id, node.name, str(node.kind)])
         yield unit, rows, anchors
 

@@ -85,12 +85,12 @@ class Writer:
             )
 
     def blob_facts(self, keys: Sequence[str]) -> dict[str, tuple]:
-        """key -> (language, errors, lines, package, n_syms, n_refs, facts bytes, tokens)."""
+        """key -> (language, errors, lines, package, n_syms, n_refs, (packed syms, packed refs), tokens)."""
         out: dict[str, tuple] = {}
         for part in chunks(keys, 2_000):
             for row in self.conn.values(
                 "UNWIND $keys AS k MATCH (b:Blob {key: k}) "
-                "RETURN k, b.language, b.errors, b.lines, b.package, b.n_syms, b.n_refs, b.facts, b.ntok",
+                "RETURN k, b.language, b.errors, b.lines, b.package, b.n_syms, b.n_refs, [b.syms, b.refs], b.ntok",
                 keys=list(part),
             ):
                 out[row[0]] = tuple(row[1:])
