@@ -150,3 +150,30 @@ def test_search_finds_definitions_through_their_file_content(tmp_path: Path, pai
         for k in (1, 5, 50):
             assert neo.search(text, k) == emb.search(text, k), (text, k)
     assert len(neo.search("save_model", 50)) >= 3  # one per path of the copied content
+
+
+def test_nodes_built_from_blobs_answer_as_stored_ones(tmp_path: Path, pair) -> None:
+    """Modules and definitions have no `Code` node: the client builds them from their content's
+    `Blob`. Redefinitions (`f#2`), methods of a redefined class, one content at two paths and a
+    definition whose lines move in a second commit all answer as in the embedded store."""
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    twice = ("def f():\n    return 1\n\n\ndef f():\n    return 2\n\n\nclass A:\n    def g(self):\n        return f()\n\n"
+             "    def g(self):\n        return 3\n\n\nclass A:\n    def g(self):\n        return 4\n")
+    (repo / "pkg" / "__init__.py").write_text("")
+    (repo / "pkg" / "twice.py").write_text(twice)
+    (repo / "pkg" / "copy.py").write_text(twice)
+    git(repo.parent, "init", "-q", str(repo))
+    c1 = commit_all(repo, "first")
+    (repo / "pkg" / "twice.py").write_text('"""Moved down."""\n\n\n' + twice)
+    c2 = commit_all(repo, "second")
+    emb, neo = pair(repo)
+    for commit in (c1, c2):
+        emb.index(repo, commit)
+        neo.index(repo, commit)
+        for name in ("f", "f#2", "g", "A.g", "A.g#2", "A#2.g", "pkg.twice.f", "pkg/twice.py:A#2.g", "pkg.copy.A.g#2"):
+            assert neo.symbol(name) == emb.symbol(name), name
+        assert_same(emb, neo)
+    assert [n.start_line for n in neo.symbol("A#2.g")] == [18, 21]  # copy.py, then twice.py moved by 3 lines
+    kinds = neo.cypher("MATCH (n:Code {repo: $repo}) RETURN DISTINCT n.kind AS kind ORDER BY kind")
+    assert [r["kind"] for r in kinds] == ["directory", "file", "repository"]
