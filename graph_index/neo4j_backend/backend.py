@@ -35,7 +35,7 @@ from graph_index.neo4j_backend.indexing import BoundView, delete_commit, index_v
 from graph_index.neo4j_backend.nodesource import NodeSource
 from graph_index.neo4j_backend.readonly import check_read_only
 from graph_index.neo4j_backend.schema import ensure_schema
-from graph_index.neo4j_backend.search import search
+from graph_index.neo4j_backend.search import SearchColumns, search
 from graph_index.neo4j_backend.writer import Writer
 from graph_index.paths import shortest_paths
 from graph_index.ranking import pagerank
@@ -74,6 +74,7 @@ class Neo4jGraph:
         self._bound: BoundView | None = None
         self._commit: str | None = None
         self._source: tuple[str, NodeSource] | None = None
+        self._columns = SearchColumns(conn, self.repo)
 
     @classmethod
     def open(
@@ -153,6 +154,7 @@ class Neo4jGraph:
         if repo != self.repo_path:
             self.repo_path, self.repo = repo, repo_key(repo)
             self.writer = Writer(self.conn, self.repo)
+            self._columns = SearchColumns(self.conn, self.repo)
         stats, self._bound = index_view(self.writer, repo, commit, self.workers, self.index_path, self.pieces)
         self._commit = stats.commit
         return stats
@@ -228,7 +230,7 @@ class Neo4jGraph:
     def search(self, text: str, k: int = 10) -> list[SearchHit]:
         """BM25 over names (x10), qualified names (x4), docstrings (x2) and body identifiers,
         ranked exactly as the embedded store ranks (see `neo4j_backend.search`)."""
-        return search(self.conn, self.repo, self.view, self.nodes_source, text, k)
+        return search(self.conn, self.repo, self.view, self.nodes_source, self._columns, text, k)
 
     # -- edges ----------------------------------------------------------------------------------
     def _edges(self, ids: Sequence[str], direction: str, kinds: Iterable[EdgeKind] | None) -> list[Edge]:

@@ -1,10 +1,14 @@
 """Full-text search on Neo4j: Lucene (`schema.FULLTEXT_INDEX`, over each file content's distinct
 tokens) finds every content holding a query token (all of a phrase's tokens: a superset of the
-contents holding the phrase), the server counts each phrase's instances per column of each of
-their symbols (the documents), and the shared scorer (`fts.bm25_from_freqs`) ranks them as FTS5
-would, so hits equal the embedded store's."""
+contents holding the phrase), this process counts each phrase's instances per column of each of
+their symbols (the documents) in the contents' stored columns, read once per process
+(`SearchColumns`), and the shared scorer (`fts.bm25_from_freqs`) ranks them as FTS5 would, so
+hits equal the embedded store's."""
 
 from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
 
 from graph_index.embedded import query_terms
 from graph_index.models import SearchHit
@@ -14,10 +18,99 @@ from graph_index.neo4j_backend.indexing import BoundView
 from graph_index.neo4j_backend.layout import FORMAT
 from graph_index.neo4j_backend.nodesource import NodeSource
 from graph_index.neo4j_backend.schema import FULLTEXT_INDEX
-from graph_index.neo4j_backend.units import COLUMN_SEPARATOR
+from graph_index.neo4j_backend.units import COLUMN_SEPARATOR, SEARCH_COLUMNS
 
 
-def search(conn: Connection, repo: str, view: BoundView, nodes: NodeSource, text: str, k: int) -> list[SearchHit]:
+@dataclass
+class Columns:
+    """One file content's searchable columns as its `Blob` stores them."""
+
+    ntoks: list[int]
+    """Each symbol's token count (its document length)."""
+    texts: list[str]
+    """The four stored columns (`units.SEARCH_COLUMNS`), one line per symbol."""
+    vocab: frozenset[str]
+    """Its distinct tokens (`t_set`): a phrase with a token outside it occurs nowhere here."""
+    _lines: list[list[int] | None] = field(default_factory=lambda: [None] * 4)
+
+    def line_starts(self, column: int) -> list[int]:
+        """Offsets of each symbol's line in column `column` but the first's."""
+        starts = self._lines[column]
+        if starts is None:
+            text = self.texts[column]
+            starts = []
+            at = text.find(COLUMN_SEPARATOR)
+            while at >= 0:
+                starts.append(at)
+                at = text.find(COLUMN_SEPARATOR, at + 1)
+            self._lines[column] = starts
+        return starts
+
+    def instances(self, column: int, pattern: str) -> dict[int, int]:
+        """symbol index -> non-overlapping instances of `pattern` in its line of `column` (what
+        the server counted with `size(split(line, pattern)) - 1`; lines hold no pattern across
+        their separators, since every stored line is padded by a space)."""
+        text = self.texts[column]
+        at = text.find(pattern)
+        if at < 0:
+            return {}
+        starts = self.line_starts(column)
+        out: dict[int, int] = {}
+        step = len(pattern)
+        while at >= 0:
+            i = bisect_right(starts, at)
+            out[i] = out.get(i, 0) + 1
+            at = text.find(pattern, at + step)
+        return out
+
+
+class SearchColumns:
+    """Stored columns of the file contents searches have met, read once: contents never change,
+    and counting phrase instances here instead of in Cypher made a query of an issue's length on
+    sympy ~2.8 s -> see `benchmarks/indexing/README.md`."""
+
+    def __init__(self, conn: Connection, repo: str) -> None:
+        self.conn = conn
+        self.repo = repo
+        self._by_sha: dict[str, Columns] = {}
+
+    def get(self, shas: list[str]) -> dict[str, Columns]:
+        missing = [sha for sha in shas if sha not in self._by_sha]
+        if missing:
+            cols = ", ".join(f"b.{c}" for c in SEARCH_COLUMNS)
+            for sha, ntoks, t_set, *texts in self.conn.values(
+                f"UNWIND $keys AS k MATCH (b:Blob {{key: k}}) RETURN b.sha, b.ntoks, b.t_set, {cols}",
+                keys=[f"{self.repo}|{FORMAT}|{sha}" for sha in missing],
+            ):
+                self._by_sha[sha] = Columns(ntoks or [], [t or "" for t in texts], frozenset((t_set or "").split()))
+        return {sha: self._by_sha[sha] for sha in shas if sha in self._by_sha}
+
+
+def count_instances(contents: dict[str, Columns], phrases: list[list[str]]) -> list[tuple[str, int, int, list[float]]]:
+    """(sha, symbol index, its token count, each phrase's weighted instances) of every symbol
+    holding some phrase in some column."""
+    patterns = [fts.phrase_pattern(p) for p in phrases]
+    weights = fts.COLUMN_WEIGHTS
+    rows = []
+    for sha, cols in contents.items():
+        # symbol -> phrase -> instances per column, then weighted in the order the server summed them
+        found: dict[int, dict[int, list[int]]] = {}
+        for k, (phrase, pattern) in enumerate(zip(phrases, patterns, strict=True)):
+            if not cols.vocab.issuperset(phrase):
+                continue
+            for column in range(4):
+                for i, n in cols.instances(column, pattern).items():
+                    found.setdefault(i, {}).setdefault(k, [0, 0, 0, 0])[column] = n
+        for i in sorted(found):
+            counts = [0.0] * len(phrases)
+            for k, (n0, n1, n2, n3) in found[i].items():
+                counts[k] = weights[0] * n0 + weights[1] * n1 + weights[2] * n2 + weights[3] * n3
+            rows.append((sha, i, cols.ntoks[i], counts))
+    return rows
+
+
+def search(conn: Connection, repo: str, view: BoundView, nodes: NodeSource, columns: SearchColumns, text: str,
+           k: int) -> list[SearchHit]:
     """BM25 over names (x10), qualified names (x4), docstrings (x2) and body identifiers; the
     statistics are those of every file content the repository's index holds (as FTS5's)."""
     terms = query_terms(text)
@@ -28,33 +121,19 @@ def search(conn: Connection, repo: str, view: BoundView, nodes: NodeSource, text
     if not clauses:
         return []
     live = [i for i, p in enumerate(phrases) if p]
-    # One row back: of every symbol of the candidate contents, the server keeps those with a
-    # column holding some phrase (CONTAINS on the padded stored columns, cheaper than counting)
-    # and counts each phrase's instances per column of those (the per-record cost of the driver
-    # would otherwise dominate on thousands of candidates). A content holding a phrase's tokens
-    # need not hold the phrase in one symbol: dropping the symbols that hold none changes no
-    # statistic (`fts.bm25_from_freqs` counts a phrase's documents among those counting it).
-    # Most of the query's time is reading the candidates' columns (~40 ms for sympy's 314
-    # contents holding `basic` or `atoms`, ~140 ms for 876).
+    # Lucene finds the candidate contents, and the statistics come with them: FTS5 counts every
+    # document the repository's index holds.
     result = conn.values(
         "CALL () { MATCH (b:Blob {repo: $repo}) WHERE b.format = $format "
         "RETURN sum(b.n_syms) AS n_docs, sum(b.ntok) AS n_tokens } "
         "CALL db.index.fulltext.queryNodes($index, $q, {limit: 100000000}) YIELD node AS b "
-        "WHERE b.repo = $repo AND b.format = $format "
-        "WITH n_docs, n_tokens, b.sha AS sha, b.ntoks AS ntoks, split(b.t_name, $nl) AS c0, split(b.t_qual, $nl) AS c1, "
-        "split(b.t_doc, $nl) AS c2, split(b.t_body, $nl) AS c3 "
-        "UNWIND [i IN range(0, size(ntoks) - 1) WHERE any(p IN $patterns WHERE c3[i] CONTAINS p OR c2[i] CONTAINS p "
-        "OR c1[i] CONTAINS p OR c0[i] CONTAINS p)] AS i "
-        "RETURN n_docs, n_tokens, collect([sha, i, ntoks[i], [p IN $patterns | "
-        "$w[0] * (size(split(c0[i], p)) - 1) + $w[1] * (size(split(c1[i], p)) - 1) + "
-        "$w[2] * (size(split(c2[i], p)) - 1) + $w[3] * (size(split(c3[i], p)) - 1)]])",
+        "WHERE b.repo = $repo AND b.format = $format RETURN n_docs, n_tokens, collect(b.sha)",
         index=FULLTEXT_INDEX, q=" OR ".join(sorted(clauses)), repo=repo, format=FORMAT,
-        patterns=[fts.phrase_pattern(phrases[i]) for i in live], w=list(fts.COLUMN_WEIGHTS),
-        nl=COLUMN_SEPARATOR,
     )
-    if not result:  # no symbol counts any phrase (grouped aggregation over nothing yields no row)
+    if not result or not result[0][2]:
         return []
-    n_docs, n_tokens, rows = result[0]
+    n_docs, n_tokens, shas = result[0]
+    rows = count_instances(columns.get(sorted(shas)), [phrases[i] for i in live])
     freqs: dict[tuple, list[float]] = {}
     lengths: dict[tuple, int] = {}
     found: list[tuple[str, int, tuple]] = []
