@@ -117,28 +117,35 @@ def bm25_from_freqs(
     freqs: dict[tuple, list[float]], lengths: dict[tuple, int], n_docs: int, n_tokens: int
 ) -> dict[tuple, float]:
     """bm25 from each candidate's weighted phrase frequencies (FTS5's aFreq) and token length."""
+    return bm25_sparse({key: [(i, f) for i, f in enumerate(row) if f > 0] for key, row in freqs.items()},
+                       lengths, n_docs, n_tokens)
+
+
+def bm25_sparse(
+    freqs: dict[tuple, list[tuple[int, float]]], lengths: dict[tuple, int], n_docs: int, n_tokens: int
+) -> dict[tuple, float]:
+    """`bm25_from_freqs` over each candidate's (phrase, frequency) pairs with a frequency above
+    0, phrases in ascending order (a long query's rows are mostly zeros)."""
     if not freqs:
         return {}
-    n_phrases = len(next(iter(freqs.values())))
-    hits = [0] * n_phrases
+    hits: dict[int, int] = {}
     for row in freqs.values():
-        for i, f in enumerate(row):
-            if f > 0:
-                hits[i] += 1
+        for i, _f in row:
+            hits[i] = hits.get(i, 0) + 1
     n = max(n_docs, 1)
     avgdl = n_tokens / n if n_tokens else 1.0
-    idf = []
-    for h in hits:
+    idf: dict[int, float] = {}
+    for i, h in hits.items():
         value = math.log((n - h + 0.5) / (h + 0.5))
-        idf.append(value if value > 0 else 1e-6)
+        idf[i] = value if value > 0 else 1e-6
     out: dict[tuple, float] = {}
+    k1 = K1 + 1.0
     for key, row in freqs.items():
-        if not any(row):
+        if not row:
             continue
         norm = K1 * (1 - B + B * lengths[key] / avgdl)
         score = 0.0
-        for i, f in enumerate(row):
-            if f > 0:
-                score += idf[i] * ((f * (K1 + 1.0)) / (f + norm))
+        for i, f in row:
+            score += idf[i] * ((f * k1) / (f + norm))
         out[key] = score
     return out

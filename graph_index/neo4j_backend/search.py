@@ -2,7 +2,7 @@
 tokens) finds every content holding a query token (all of a phrase's tokens: a superset of the
 contents holding the phrase), this process counts each phrase's instances per column of each of
 their symbols (the documents) in the contents' stored columns, read once per process
-(`SearchColumns`), and the shared scorer (`fts.bm25_from_freqs`) ranks them as FTS5 would, so
+(`SearchColumns`), and the shared scorer (`fts.bm25_sparse`) ranks them as FTS5 would, so
 hits equal the embedded store's."""
 
 from __future__ import annotations
@@ -86,26 +86,27 @@ class SearchColumns:
         return {sha: self._by_sha[sha] for sha in shas if sha in self._by_sha}
 
 
-def count_instances(contents: dict[str, Columns], phrases: list[list[str]]) -> list[tuple[str, int, int, list[float]]]:
-    """(sha, symbol index, its token count, each phrase's weighted instances) of every symbol
-    holding some phrase in some column."""
+def count_instances(contents: dict[str, Columns], phrases: list[list[str]]
+                    ) -> list[tuple[str, int, int, list[tuple[int, float]]]]:
+    """(sha, symbol index, its token count, [(phrase, weighted instances)] in phrase order) of
+    every symbol holding some phrase in some column."""
     patterns = [fts.phrase_pattern(p) for p in phrases]
-    weights = fts.COLUMN_WEIGHTS
+    w0, w1, w2, w3 = fts.COLUMN_WEIGHTS
     rows = []
     for sha, cols in contents.items():
         # symbol -> phrase -> instances per column, then weighted in the order the server summed them
         found: dict[int, dict[int, list[int]]] = {}
+        vocab = cols.vocab
         for k, (phrase, pattern) in enumerate(zip(phrases, patterns, strict=True)):
-            if not cols.vocab.issuperset(phrase):
+            if not vocab.issuperset(phrase):
                 continue
             for column in range(4):
                 for i, n in cols.instances(column, pattern).items():
                     found.setdefault(i, {}).setdefault(k, [0, 0, 0, 0])[column] = n
+        ntoks = cols.ntoks
         for i in sorted(found):
-            counts = [0.0] * len(phrases)
-            for k, (n0, n1, n2, n3) in found[i].items():
-                counts[k] = weights[0] * n0 + weights[1] * n1 + weights[2] * n2 + weights[3] * n3
-            rows.append((sha, i, cols.ntoks[i], counts))
+            counts = [(k, w0 * n0 + w1 * n1 + w2 * n2 + w3 * n3) for k, (n0, n1, n2, n3) in sorted(found[i].items())]
+            rows.append((sha, i, ntoks[i], counts))
     return rows
 
 
@@ -134,23 +135,16 @@ def search(conn: Connection, repo: str, view: BoundView, nodes: NodeSource, colu
         return []
     n_docs, n_tokens, shas = result[0]
     rows = count_instances(columns.get(sorted(shas)), [phrases[i] for i in live])
-    freqs: dict[tuple, list[float]] = {}
+    freqs: dict[tuple, list[tuple[int, float]]] = {}
     lengths: dict[tuple, int] = {}
     found: list[tuple[str, int, tuple]] = []
     units_of_sha = view.units_of_sha
-    width = len(phrases)
     for sha, idx, ntok, counts in rows:
         key = (sha, idx)
-        if len(live) == width:
-            freqs[key] = counts
-        else:
-            row = [0.0] * width
-            for i, f in zip(live, counts, strict=True):
-                row[i] = f
-            freqs[key] = row
+        freqs[key] = [(live[k], f) for k, f in counts]
         lengths[key] = ntok
         found += [(unit, idx, key) for unit in units_of_sha.get(sha, ())]
-    scores = fts.bm25_from_freqs(freqs, lengths, n_docs or 0, n_tokens or 0)
+    scores = fts.bm25_sparse(freqs, lengths, n_docs or 0, n_tokens or 0)
     path_of = view.path_of_unit
     ranked = sorted((-scores[key], path_of[unit], idx, unit) for unit, idx, key in found if key in scores)[:k]
     if not ranked:
