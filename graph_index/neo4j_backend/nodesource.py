@@ -15,7 +15,7 @@ import marshal
 import zlib
 from collections.abc import Iterable
 
-from graph_index.errors import NodeNotFoundError
+from graph_index.errors import GraphStoreError, NodeNotFoundError
 from graph_index.models import Node
 from graph_index.neo4j_backend.connection import Connection
 from graph_index.neo4j_backend.layout import FORMAT, ViewLayout
@@ -73,8 +73,9 @@ class NodeSource:
         for sha, packed in rows:
             self._syms[sha] = [Symbol(*r) for r in unpack_syms(packed)]
         missing = [sha for sha in want if sha not in self._syms]
-        if missing:  # a view names only contents it wrote: their blobs were deleted under it
-            raise LookupError(f"no stored definitions for contents {missing[:3]} of {repo}")
+        if missing:  # a view names only contents it wrote: another process deleted its commit meanwhile
+            raise GraphStoreError(f"the stored contents {', '.join(missing[:3])} of {self.layout.repo_name} are gone "
+                                  "(its commit was deleted while in use); index the commit again")
 
     def nodes(self, ids: Iterable[str]) -> dict[str, Node]:
         """id -> node for the ids this view holds."""
