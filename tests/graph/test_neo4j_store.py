@@ -183,6 +183,22 @@ def test_deleting_one_commit_leaves_the_other_intact(neo4j_server, fixture_repo,
         graph.close()
 
 
+def test_a_commit_deleted_under_a_reader_is_one_clear_error(neo4j_server, fixture_repo, tmp_path) -> None:
+    """Nodes are built from the contents' blobs when first read: a reader bound to a commit that
+    another process deletes gets a `GraphStoreError` saying what to do, not a crash."""
+    repo = fixture_repo("python")
+    settings = neo_settings(neo4j_server, tmp_path)
+    writer = open_graph(settings, repo)
+    writer.index(repo)
+    reader = open_graph(settings, repo)
+    path = reader.files()[0]  # bound; no content read yet
+    writer.delete_commit(None)  # type: ignore[attr-defined]
+    with pytest.raises(GraphStoreError, match="index the commit again"):
+        reader.file_skeleton(path)
+    for graph in (writer, reader):
+        graph.close()
+
+
 def test_repositories_share_a_database_without_colliding(neo4j_server, fixture_repo, tmp_path) -> None:
     settings = neo_settings(neo4j_server, tmp_path)
     a = fixture_repo("python")
