@@ -92,6 +92,12 @@ def test_every_query_identical(language, fixture_repo, pair) -> None:
     assert neo.index(repo).to_dict() | {"index_path": "", "seconds": 0} == \
         emb.index(repo).to_dict() | {"index_path": "", "seconds": 0}
     assert_same(emb, neo)
+    # Every node's anchor carries its name and kind (what browsing and name lookups see).
+    nodes = dump(emb)[0]
+    anchors = neo.cypher("MATCH (s:Sym {repo: $repo}) WHERE s.id IN $ids RETURN s.id AS id, s.name AS name, "
+                         "s.kind AS kind", {"ids": sorted(nodes)}, limit=100_000)
+    expected = {i: (n.name, n.kind.value) for i in nodes if (n := emb.node(i)) is not None}
+    assert {r["id"]: (r["name"], r["kind"]) for r in anchors} == expected
 
 
 def test_localize_identical(fixture_repo, pair) -> None:
