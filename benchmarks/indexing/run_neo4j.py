@@ -29,10 +29,12 @@ default (off outside batch runs), as a single `orch index` would.
 The Neo4j part of the database for this repository is deleted first (rebuild), and the embedded
 store is timed after that and before Neo4j, so the server's clean-up after the deletion does
 not share the CPU with the timed indexes. The server first indexes the first commit --warmup
-times (default 2; 0 times a cold server) under another repository key (deleted at the end), so
+times (default 3; 0 times a cold server) under another repository key (deleted at the end), so
 the timed first index does not pay the JVM's JIT warm-up that the later ones escape: a shared
-server runs for days, and on a server started just before, one warm-up index left the next
-first index ~1.4x slower than the ones after it (4.07x the embedded store, then 2.90x and 2.60x). NEO4J_URI,
+server runs for days, while on a server started just before, sympy's first index took 22.3,
+15.0, 12.5, 10.9 and 10.4 s in turn (one warm-up left the timed one at 4.07x the embedded store,
+then 2.90x and 2.60x; two left it at 2.84x, 3.03x and 3.12x in three runs, the later ones
+2.5-3.0x). NEO4J_URI,
 NEO4J_USER and NEO4J_PASSWORD name the server (defaults: bolt://127.0.0.1:7687, neo4j,
 orch-test-password); start one with scripts/neo4j/neo4j-server.sh. That script's default JVM
 compiles with C1 only, which starts a test server fast but makes its writes ~3x slower; for
@@ -173,7 +175,7 @@ def main() -> None:
                     help="time both backends this many times in turn (each Neo4j run rebuilt first); prints every run and the medians")
     ap.add_argument("--pieces", choices=("auto", "on", "off"), default="auto",
                     help="graph.piece_cache for the Neo4j backend (auto: on)")
-    ap.add_argument("--warmup", type=int, default=2, help="untimed first indexes before the timed ones (0: a cold server)")
+    ap.add_argument("--warmup", type=int, default=3, help="untimed first indexes before the timed ones (0: a cold server)")
     args = ap.parse_args()
     neo = Neo4jSettings(
         uri=os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687"),
