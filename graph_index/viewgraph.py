@@ -418,8 +418,8 @@ class ViewGraph:
     # -- renderings -----------------------------------------------------------------------------
     def file_skeleton(self, path: str) -> str:
         """Signatures and docstrings of a file's definitions, bodies elided."""
-        v = self
-        table = v.tables.table(path)
+        # Definitions only: a store that loads them apart from refs (`load_symbols`) skips the refs.
+        table = self.tables.symbols(path)
         if table is None:
             raise NodeNotFoundError(f"no file {path!r} in the index of {self.repo_name}")
         nodes = [self._sym_node(path, i) for i in range(1, len(table.symbols))]

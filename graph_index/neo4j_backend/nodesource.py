@@ -15,12 +15,11 @@ import marshal
 import zlib
 from collections.abc import Iterable
 
-from graph_index.errors import GraphStoreError, NodeNotFoundError
+from graph_index.errors import GraphStoreError
 from graph_index.models import Node
 from graph_index.neo4j_backend.connection import Connection
 from graph_index.neo4j_backend.layout import FORMAT, ViewLayout
 from graph_index.parsing.facts import Symbol
-from graph_index.render import render_skeleton
 from graph_index.resolve import FileSymbols, language_of
 from graph_index.viewgraph import ViewGraph
 
@@ -110,9 +109,5 @@ class NodeSource:
         return sorted(out)
 
     def file_skeleton(self, path: str) -> str:
-        """As `ViewGraph.file_skeleton`, from the definitions alone."""
-        table = self.vg.tables.symbols(path) if path in self.layout.shas else None
-        if table is None:
-            raise NodeNotFoundError(f"no file {path!r} in the index of {self.layout.repo_name}")
-        node = self.vg._sym_node
-        return render_skeleton(node(path, 0), [node(path, i) for i in range(1, len(table.symbols))])
+        self.fetch([path])
+        return self.vg.file_skeleton(path)
