@@ -28,12 +28,12 @@ from graph_index.models import EdgeKind
 FULLTEXT_INDEX = "orch_blob_tokens"
 FULLTEXT_PROPERTY = "t_set"
 """Lucene only finds candidates, so it indexes one field per file content (`Blob`): the distinct
-tokens of its symbols' four searchable columns (`t_set`, see `units.search_props`); the server
-counts phrase instances in each candidate's symbols' columns, kept on the `Blob`. One
+tokens of its symbols' four searchable columns (`t_set`, see `units.search_props`); the
+searching process counts phrase instances in each candidate's symbols' columns, kept on the
+`Blob` (`search.SearchColumns`). One
 document per definition (`Code` nodes carrying `t_set` and the columns, `orch_code_tokens`) cost
 sympy's first index ~2.6 s more server CPU (6 alternated pairs: means 11.0 vs 13.5 s and 8.6 vs
-11.3 s); four fields with every repeat ~2 s more again. Searches read every candidate content's
-columns, so selective queries take longer (see `search`).
+11.3 s); four fields with every repeat ~2 s more again.
 
 The index is eventually consistent: Lucene is updated by a background thread after each commit
 instead of inside it, so its upkeep leaves the writers' commit path (sympy's first index: the
@@ -48,7 +48,6 @@ nodes (one document per definition); `orch_rel_*_g` indexed each
 relationship's group for deletes, which find them from the anchors instead (`Writer.delete_relationships`);
 `orch_code_sname`/`orch_code_squal` found definitions by name when they had `Code` nodes (lookups
 go through the anchors' `orch_sym_name` now)."""
-KIND_LABELS = ("Repository", "Directory", "File")
 
 STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT orch_code_uid IF NOT EXISTS FOR (n:Code) REQUIRE n.uid IS UNIQUE",

@@ -31,7 +31,7 @@ class Columns:
     """The four stored columns (`units.SEARCH_COLUMNS`), one line per symbol."""
     vocab: frozenset[str]
     """Its distinct tokens (`t_set`): a phrase with a token outside it occurs nowhere here."""
-    _lines: list[list[int] | None] = field(default_factory=lambda: [None] * 4)
+    _lines: list[list[int] | None] = field(default_factory=lambda: [None] * len(SEARCH_COLUMNS))
 
     def line_starts(self, column: int) -> list[int]:
         """Offsets of each symbol's line in column `column` but the first's."""
@@ -101,7 +101,7 @@ def count_instances(contents: dict[str, Columns], phrases: list[list[str]]
         for k, (phrase, pattern) in enumerate(zip(phrases, patterns, strict=True)):
             if not vocab.issuperset(phrase):
                 continue
-            for column in range(4):
+            for column in range(len(SEARCH_COLUMNS)):
                 for i, n in cols.instances(column, pattern).items():
                     found.setdefault(i, {}).setdefault(k, [0, 0, 0, 0])[column] = n
         ntoks = cols.ntoks

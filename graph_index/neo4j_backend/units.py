@@ -61,8 +61,8 @@ def search_props(syms: list[tuple]) -> tuple[dict[str, Any], int]:
 
     Each column holds one stored text (`fts.stored_column`) per symbol, one line each; `ntoks` holds
     each symbol's token count (its document length) and `t_set`, for Lucene, the distinct tokens
-    of the whole content, one space apart: Lucene finds candidate contents, the server counts
-    phrase instances in their symbols' columns. One Lucene document per content instead of one
+    of the whole content, one space apart: Lucene finds candidate contents, the searching process
+    counts phrase instances in their symbols' columns. One Lucene document per content instead of one
     per definition, and no columns on the `Code` nodes: see `schema.FULLTEXT_INDEX`."""
     if not syms:
         return {}, 0
