@@ -1,5 +1,5 @@
 """The definition-sharing benchmark's counts (`benchmarks/indexing/definition_sharing.py`) on two
-small commits whose differences are known: one definition edited, the rest moved down a line."""
+small commits whose differences are known: one definition edited, every one moved down."""
 
 from __future__ import annotations
 
@@ -21,21 +21,8 @@ def edited(x):
     return helper(x) * 2
 '''
 
-AFTER = '''\
-import os
-
-
-def helper(x):
-    return x + 1
-
-
-def kept(x):
-    return helper(x)
-
-
-def edited(x):
-    return helper(x) * 3 + len(os.sep)
-'''
+# An import on top moves every definition down three lines; one body changes.
+AFTER = "import os\n\n\n" + BEFORE.replace("return helper(x) * 2", "return helper(x) * 3 + len(os.sep)")
 
 
 def test_counts_what_definition_level_units_would_share(tmp_path: Path) -> None:
